@@ -1,0 +1,51 @@
+# The course's commands. `make book` and `make test` set up everything they need.
+# Variables: PYTHON (3.11 to 3.13), COURSE_PROFILE (quick|full), SUBMISSIONS, OUT, JOBS.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BOOK := $(VENV)/bin/jupyter-book
+# Warnings are errors, and a notebook that raises fails the build.
+BOOK_FLAGS := --warningiserror --nitpick --keep-going
+
+.PHONY: help venv data book book-instructor test exercises stamp grade clean
+
+help:
+	@echo "make book             set up, fetch data, build the site into _build/html"
+	@echo "make book-instructor  the same site with the solutions, into _build/instructor"
+	@echo "make test             set up, fetch data, run the whole test suite"
+	@echo "make data             fetch and verify Fashion-MNIST and the Kaggle CSVs into data/"
+	@echo "make exercises        regenerate exercises/ from solutions/"
+	@echo "make stamp            stamp the setup cell into every chapter and solution"
+	@echo "make clean            remove _build/ and the execution cache"
+
+# Reinstall only when requirements.txt differs from the copy kept in the venv.
+venv:
+	@if cmp -s requirements.txt $(VENV)/requirements.txt; then \
+	  echo "venv: $(VENV) matches requirements.txt"; \
+	else \
+	  $(PYTHON) tools/make_venv.py $(VENV) requirements.txt; \
+	fi
+
+data: venv
+	$(PY) -m course data
+
+book: venv data
+	$(BOOK) build . --builder html $(BOOK_FLAGS)
+	@echo "open _build/html/index.html"
+
+book-instructor: venv data
+	$(BOOK) build . --builder html $(BOOK_FLAGS) --toc _toc_instructor.yml --path-output _build/instructor
+	@echo "open _build/instructor/_build/html/index.html"
+
+test: venv data
+	$(PY) -m pytest
+
+exercises: venv
+	$(PY) -m course exercises
+
+stamp: venv
+	$(PY) -m course stamp
+
+clean:
+	rm -rf _build .jupyter_cache

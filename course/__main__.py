@@ -1,0 +1,25 @@
+"""`python -m course COMMAND [ARGS]`: the commands the Makefile calls."""
+
+import importlib
+import sys
+
+COMMANDS = {
+    "data": ("course.data", "fill data/ with verified Fashion-MNIST and Kaggle CSVs"),
+    "stamp": ("course.stamp", "stamp the setup cell into every chapter and solution"),
+    "exercises": ("course.exercises", "write exercises/ from solutions/ (--check: compare only)"),
+    "execute": ("course.execute", "run notebooks top to bottom and store their outputs"),
+}
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print("usage: python -m course COMMAND [ARGS]\n")
+        for name, (_, text) in COMMANDS.items():
+            print(f"  {name:<10} {text}")
+        return 2
+    module = importlib.import_module(COMMANDS[sys.argv[1]][0])
+    return module.main(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

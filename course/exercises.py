@@ -1,0 +1,214 @@
+"""`make exercises`: write exercises/ from solutions/, the one source of both.
+
+A solution notebook marks its parts in plain text, so authors and students see them:
+
+* `## Exercise 3: ...`, a markdown heading, starts exercise 3; `(2 points)` in a heading
+  whose exercise is answered in prose gives its hand-graded points.
+* An answer is a code cell holding `### BEGIN SOLUTION` ... `### END SOLUTION`, or a
+  markdown cell holding `<!-- BEGIN SOLUTION -->` ... `<!-- END SOLUTION -->`. In the
+  exercise the block becomes a stub: `raise NotImplementedError` in code, a prompt in prose.
+* A check is a code cell whose first line is `# Check: exercise 3 (2 points)`. It prints a
+  canonical form of the answer; its stored output in the solution is the reference. The
+  exercise shows that output as a comment, so a student can compare without any tooling.
+* `# Hidden check: exercise 3 (1 point)` is the same, but lives only in solutions/ and is
+  added back when grading.
+
+Outputs are cleared, cell ids are kept, and the parts are recorded in cell metadata
+(`course`) so the grader can find a student's answers however they rearranged the notebook.
+"""
+
+import copy
+import re
+import sys
+
+from . import notebooks
+from .notebooks import EXERCISES, SOLUTIONS, section_of
+
+BEGIN = re.compile(r"^(?P<indent>[ \t]*)(###|<!--)\s*BEGIN SOLUTION\s*(-->)?\s*$")
+END = re.compile(r"^[ \t]*(###|<!--)\s*END SOLUTION\s*(-->)?\s*$")
+HEADING = re.compile(r"^##\s+Exercise\s+(?P<id>[\w.-]+)\b(?P<rest>.*)$", re.M)
+POINTS = re.compile(r"\((?P<n>\d+)\s+points?\)")
+CHECK = re.compile(r"^#\s*(?P<hidden>Hidden\s+)?[Cc]heck:\s*exercise\s+(?P<id>[\w.-]+)"
+                   r"\s*\((?P<points>\d+)\s+points?\)")
+
+CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError(\"Exercise {id}: write your answer here\")"
+PROSE_STUB = "**Your answer (exercise {id}, graded by hand):** replace this line with your answer."
+
+
+class ExerciseFormatError(ValueError):
+    """A solution notebook whose markers do not parse; the message names the cell."""
+
+
+def check_header(cell):
+    """(exercise, points, hidden) for a check cell, else None."""
+    if cell.cell_type != "code":
+        return None
+    m = CHECK.match(cell.source.lstrip())
+    return (m["id"], int(m["points"]), bool(m["hidden"])) if m else None
+
+
+def has_solution(cell):
+    return any(BEGIN.match(line) for line in cell.source.splitlines())
+
+
+def stub_source(cell, exercise, where):
+    """The cell's text with every solution block replaced by a stub."""
+    out, inside = [], False
+    for line in cell.source.splitlines():
+        if not inside and (m := BEGIN.match(line)):
+            inside = True
+            template = CODE_STUB if cell.cell_type == "code" else PROSE_STUB
+            out += [m["indent"] + s for s in template.format(id=exercise).splitlines()]
+        elif inside and END.match(line):
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ExerciseFormatError(f"{where}: BEGIN SOLUTION without END SOLUTION")
+    return "\n".join(out)
+
+
+def text_of(outputs):
+    """The printed text of a cell's outputs, as nbval compares it."""
+    parts = []
+    for o in outputs:
+        if o.output_type == "stream":
+            parts.append(o.text)
+        elif o.output_type in ("execute_result", "display_data"):
+            parts.append(o.get("data", {}).get("text/plain", "") + "\n")
+        elif o.output_type == "error":
+            parts.append(f"{o.ename}: {o.evalue}\n")
+    return "".join(parts).rstrip("\n")
+
+
+def parts(nb, where="notebook"):
+    """Walk a solution notebook: yield (index, role, exercise, extra) for its graded cells.
+
+    role is 'answer' (extra: slot number within the exercise), 'check' or 'hidden-check'
+    (extra: points). Raises ExerciseFormatError for answers or checks outside an exercise.
+    """
+    exercise, slots = None, {}
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and (m := HEADING.search(cell.source)):
+            exercise = m["id"]
+        here = f"{where}, cell {i}"
+        if (header := check_header(cell)):
+            ex, points, hidden = header
+            yield i, "hidden-check" if hidden else "check", ex, points
+        elif has_solution(cell):
+            if exercise is None:
+                raise ExerciseFormatError(f"{here}: a solution block before any '## Exercise' heading")
+            slots[exercise] = slots.get(exercise, 0) + 1
+            yield i, "answer", exercise, slots[exercise]
+
+
+def exercises_of(nb, where="notebook"):
+    """{exercise: {'max_points': n, 'checks': [...], 'manual': bool}} in notebook order."""
+    found = {}
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for m in HEADING.finditer(cell.source):
+                p = POINTS.search(m["rest"])
+                found.setdefault(m["id"], {"heading_points": int(p["n"]) if p else None,
+                                           "checks": [], "answers": 0})
+    for i, role, ex, extra in parts(nb, where):
+        if ex not in found:
+            raise ExerciseFormatError(f"{where}, cell {i}: check for exercise {ex}, "
+                                      "which has no '## Exercise' heading")
+        if role == "answer":
+            found[ex]["answers"] += 1
+        else:
+            found[ex]["checks"].append((i, role, extra))
+    summary = {}
+    for ex, info in found.items():
+        manual = not info["checks"]
+        points = (info["heading_points"] or 1) if manual else sum(p for _, _, p in info["checks"])
+        summary[ex] = {"max_points": points, "manual": manual, "checks": info["checks"],
+                       "answers": info["answers"]}
+    return summary
+
+
+def clear(cell):
+    if cell.cell_type == "code":
+        cell.outputs = []
+        cell.execution_count = None
+
+
+def generate(solution, where="solution"):
+    """The exercise notebook for a solution notebook (the solution is not modified)."""
+    exercises_of(solution, where)  # validates headings, answers and checks together
+    roles = {i: (role, ex, extra) for i, role, ex, extra in parts(solution, where)}
+    nb = copy.deepcopy(solution)
+    cells = []
+    for i, cell in enumerate(nb.cells):
+        role, ex, extra = roles.get(i, (None, None, None))
+        if role == "hidden-check":
+            continue
+        if role == "answer":
+            cell.source = stub_source(cell, ex, f"{where}, cell {i}")
+            cell.metadata["course"] = {"role": "answer", "exercise": ex, "slot": extra}
+        elif role == "check":
+            expected = text_of(cell.get("outputs", []))
+            shown = "\n".join(f"#   {line}".rstrip() for line in expected.splitlines()) or "#   (nothing)"
+            first, _, rest = cell.source.lstrip().partition("\n")
+            cell.source = f"{first}\n# Expected output:\n{shown}\n{rest}"
+            cell.metadata["course"] = {"role": "check", "exercise": ex, "points": extra}
+        clear(cell)
+        cells.append(cell)
+    nb.cells = cells
+    nb.metadata["course"] = {"section": section_of(where), "kind": "exercise"}
+    return nb
+
+
+def expected_exercises():
+    """{exercise path: generated notebook} for every solution."""
+    return {EXERCISES / path.name: generate(notebooks.read(path), f"solutions/{path.name}")
+            for path in notebooks.notebooks(SOLUTIONS)}
+
+
+def first_difference(expected_text, actual_text):
+    """A short description of where two notebook texts first differ."""
+    import json
+
+    try:
+        exp, act = json.loads(expected_text), json.loads(actual_text)
+    except ValueError:
+        return "the file is not valid JSON"
+    exp_cells, act_cells = exp.get("cells", []), act.get("cells", [])
+    for i, (e, a) in enumerate(zip(exp_cells, act_cells)):
+        if e != a:
+            return f"cell {i} ({e.get('cell_type')}) differs: {''.join(e.get('source', ''))[:60]!r}"
+    if len(exp_cells) != len(act_cells):
+        return f"{len(act_cells)} cells where the generator writes {len(exp_cells)}"
+    return "notebook metadata differs"
+
+
+def stale_exercises():
+    """[(path, reason)] for exercise files that differ from what `generate` writes."""
+    problems = []
+    expected = expected_exercises()
+    for path, nb in expected.items():
+        text = notebooks.dumps(nb)
+        if not path.exists():
+            problems.append((path, "missing"))
+        elif path.read_text(encoding="utf-8") != text:
+            problems.append((path, first_difference(text, path.read_text(encoding="utf-8"))))
+    for path in notebooks.notebooks(EXERCISES):
+        if path not in expected:
+            problems.append((path, "has no solution in solutions/"))
+    return problems
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if "--check" in argv:
+        problems = stale_exercises()
+        for path, reason in problems:
+            print(f"{path.relative_to(notebooks.ROOT)}: {reason}")
+        return 1 if problems else 0
+    EXERCISES.mkdir(exist_ok=True)
+    for path, nb in expected_exercises().items():
+        if not path.exists() or path.read_text(encoding="utf-8") != notebooks.dumps(nb):
+            notebooks.write(nb, path)
+            print(f"wrote {path.relative_to(notebooks.ROOT)}")
+    return 0

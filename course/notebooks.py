@@ -1,0 +1,44 @@
+"""Where the notebooks live, how their names map to sections, and reading/writing them."""
+
+import re
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = ROOT / "chapters"
+EXERCISES = ROOT / "exercises"
+SOLUTIONS = ROOT / "solutions"
+
+# chapters/2_1_data_manipulation.ipynb is section 2.1; the same stem names its exercise
+# stub and its solution.
+STEM = re.compile(r"^(?P<chapter>\d+)_(?P<section>\d+)_(?P<slug>[a-z0-9_]+)$")
+
+
+def section_of(path):
+    """'2.1' for any path whose stem is 2_1_<slug>, else None."""
+    m = STEM.match(Path(path).stem)
+    return f"{m['chapter']}.{m['section']}" if m else None
+
+
+def notebooks(folder):
+    """The section notebooks of a folder, in section order."""
+    found = [p for p in Path(folder).glob("*.ipynb") if section_of(p)]
+    return sorted(found, key=lambda p: tuple(int(n) for n in section_of(p).split(".")))
+
+
+def read(path):
+    return nbformat.read(str(path), as_version=4)
+
+
+def write(nb, path):
+    """Write atomically: a reader never sees half a notebook."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    nbformat.write(nb, str(tmp))
+    tmp.replace(path)
+
+
+def dumps(nb):
+    """The exact text `write` would put on disk, for comparing without writing."""
+    return nbformat.writes(nb) + "\n"

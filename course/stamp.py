@@ -1,0 +1,14 @@
+"""`make stamp`: put the current setup cell at the top of every section notebook."""
+
+from . import notebooks, setup_cell
+from .notebooks import CHAPTERS, SOLUTIONS
+
+
+def main(argv=None):
+    for folder in (CHAPTERS, SOLUTIONS):
+        for path in notebooks.notebooks(folder):
+            nb = notebooks.read(path)
+            if setup_cell.stamp(nb):
+                notebooks.write(nb, path)
+                print(f"stamped {path.relative_to(notebooks.ROOT)}")
+    return 0
