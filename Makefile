@@ -35,7 +35,7 @@ book: venv data
 	@echo "open _build/html/index.html"
 
 book-instructor: venv data
-	$(BOOK) build . --builder html $(BOOK_FLAGS) --toc _toc_instructor.yml --path-output _build/instructor
+	$(BOOK) build . --builder html $(BOOK_FLAGS) --toc $$($(PY) -m course book instructor-toc) --path-output _build/instructor
 	@echo "open _build/instructor/_build/html/index.html"
 
 test: venv data

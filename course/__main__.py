@@ -7,6 +7,7 @@ COMMANDS = {
     "data": ("course.data", "fill data/ with verified Fashion-MNIST and Kaggle CSVs"),
     "stamp": ("course.stamp", "stamp the setup cell into every chapter and solution"),
     "exercises": ("course.exercises", "write exercises/ from solutions/ (--check: compare only)"),
+    "book": ("course.book", "instructor-toc | preview [STEM ...]: TOCs and builds from stored outputs"),
     "execute": ("course.execute", "run notebooks top to bottom and store their outputs"),
 }
 

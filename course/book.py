@@ -1,0 +1,120 @@
+"""Building the site: the student and instructor tables of contents, and builds that reuse
+the stored outputs instead of executing again.
+
+`_toc.yml` is the only table of contents kept by hand. The instructor build's TOC adds
+`solutions/<stem>` beside every `exercises/<stem>`; it is written into _build/ when needed.
+
+    python -m course book instructor-toc        # print the instructor TOC path after writing it
+    python -m course book preview [STEM ...]    # build from stored outputs (only these sections, with solutions)
+"""
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from .notebooks import ROOT
+
+BUILD = ROOT / "_build"
+FLAGS = ["--builder", "html", "--warningiserror", "--nitpick", "--keep-going"]
+
+
+def load_toc(path=ROOT / "_toc.yml"):
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def toc_files(toc):
+    """Every `file:` entry of a TOC, in order."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                found.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    return found
+
+
+def with_solutions(toc):
+    """A copy of the TOC in which each exercises/<stem> is followed by solutions/<stem>."""
+    toc = copy.deepcopy(toc)
+
+    def walk(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for i in range(len(node) - 1, -1, -1):
+                item = node[i]
+                walk(item)
+                if isinstance(item, dict) and str(item.get("file", "")).startswith("exercises/"):
+                    node.insert(i + 1, {"file": "solutions/" + item["file"].split("/", 1)[1]})
+
+    walk(toc)
+    return toc
+
+
+def preview_toc(stems):
+    """A TOC with the landing page, the given sections (chapter, exercises, solution) and
+    the About pages: for checking new sections before they are listed in _toc.yml."""
+    about = [p for p in load_toc()["parts"] if not any(
+        c["file"].startswith("chapters/") for c in p.get("chapters", []))]
+    sections = [{"file": f"chapters/{stem}",
+                 "sections": [{"file": f"exercises/{stem}"}, {"file": f"solutions/{stem}"}]}
+                for stem in stems]
+    return {"format": "jb-book", "root": "index",
+            "parts": [{"caption": "Preview", "chapters": sections}, *about]}
+
+
+def write_yaml(data, path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(data, f, sort_keys=False)
+    return path
+
+
+def stored_outputs_config(path):
+    """_config.yml with execution off: the site shows the outputs stored in the notebooks."""
+    with open(ROOT / "_config.yml", encoding="utf-8") as f:
+        config = yaml.safe_load(f)
+    config["execute"]["execute_notebooks"] = "off"
+    config["sphinx"]["local_extensions"] = {"sphinx_status": str(ROOT / "course")}
+    return write_yaml(config, path)
+
+
+def build(output, toc=None, config=None, check=True):
+    """Run jupyter-book; returns the CompletedProcess (output captured)."""
+    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT),
+           "--path-output", str(output), *FLAGS]
+    if toc:
+        cmd += ["--toc", str(toc)]
+    if config:
+        cmd += ["--config", str(config)]
+    return subprocess.run(cmd, capture_output=True, text=True, check=check)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["instructor-toc"]:
+        print(write_yaml(with_solutions(load_toc()), BUILD / "_toc_instructor.yml"))
+        return 0
+    if argv[:1] == ["preview"]:
+        stems = [Path(a).stem for a in argv[1:]]
+        out = BUILD / ("preview-" + ("-".join(stems) if stems else "all"))
+        toc = preview_toc(stems) if stems else with_solutions(load_toc())
+        result = build(out, write_yaml(toc, out / "_toc.yml"),
+                       stored_outputs_config(out / "_config.yml"), check=False)
+        print(result.stdout[-3000:], result.stderr[-3000:])
+        print(f"{'built' if result.returncode == 0 else 'FAILED'}: {out}/_build/html/index.html")
+        return result.returncode
+    print(__doc__)
+    return 2
