@@ -204,11 +204,11 @@ def main(argv=None):
     if "--check" in argv:
         problems = stale_exercises()
         for path, reason in problems:
-            print(f"{path.relative_to(notebooks.ROOT)}: {reason}")
+            print(f"{notebooks.shown(path)}: {reason}")
         return 1 if problems else 0
     EXERCISES.mkdir(exist_ok=True)
     for path, nb in expected_exercises().items():
         if not path.exists() or path.read_text(encoding="utf-8") != notebooks.dumps(nb):
             notebooks.write(nb, path)
-            print(f"wrote {path.relative_to(notebooks.ROOT)}")
+            print(f"wrote {notebooks.shown(path)}")
     return 0

@@ -42,3 +42,9 @@ def write(nb, path):
 def dumps(nb):
     """The exact text `write` would put on disk, for comparing without writing."""
     return nbformat.writes(nb) + "\n"
+
+
+def shown(path):
+    """A path as a reader of the repository wants it: relative to the root where possible."""
+    path = Path(path)
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)

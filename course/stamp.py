@@ -10,5 +10,5 @@ def main(argv=None):
             nb = notebooks.read(path)
             if setup_cell.stamp(nb):
                 notebooks.write(nb, path)
-                print(f"stamped {path.relative_to(notebooks.ROOT)}")
+                print(f"stamped {notebooks.shown(path)}")
     return 0
