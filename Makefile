@@ -49,3 +49,10 @@ stamp: venv
 
 clean:
 	rm -rf _build .jupyter_cache
+
+# Batch grading: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=<n>] [UNSANDBOXED=1]
+OUT ?= grading
+JOBS ?= 2
+grade: venv data
+	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=<n>]"; exit 2)
+	$(PY) -m course grade "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS) $(if $(UNSANDBOXED),--unsandboxed)

@@ -1,12 +1,13 @@
 """Shared test settings: what nbval compares, and per-notebook timings in the summary."""
 
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+
+from course import nbval_settings  # noqa: E402
 
 collect_ignore_glob = ["tests/fixtures/*", "exercises/*", "_build/*", ".venv/*"]
 
@@ -14,12 +15,7 @@ _notebook_seconds = defaultdict(float)
 
 
 def pytest_collection_modifyitems(session, config, items):
-    # Figures are not compared: matplotlib's SVG carries random ids (nbval already skips PNG).
-    # Their text/plain form ('<Figure size ... with 1 Axes>') still is.
-    for item in items:
-        parent = getattr(item, "parent", None)
-        if hasattr(parent, "skip_compare") and "image/svg+xml" not in parent.skip_compare:
-            parent.skip_compare = parent.skip_compare + ("image/svg+xml",)
+    nbval_settings.skip_svg(items)
 
 
 def pytest_runtest_logreport(report):

@@ -8,6 +8,7 @@ COMMANDS = {
     "stamp": ("course.stamp", "stamp the setup cell into every chapter and solution"),
     "exercises": ("course.exercises", "write exercises/ from solutions/ (--check: compare only)"),
     "book": ("course.book", "instructor-toc | preview [STEM ...]: TOCs and builds from stored outputs"),
+    "grade": ("course.grading.cli", "grade <dir>/<student>/*.ipynb into grades.csv and feedback"),
     "execute": ("course.execute", "run notebooks top to bottom and store their outputs"),
 }
 

@@ -1,0 +1,108 @@
+"""Turn graded outcomes into grades.csv rows and per-student feedback, written atomically."""
+
+import csv
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from .run import SEVERITY
+
+COLUMNS = ["submission", "section", "exercise", "points", "max_points", "status"]
+
+
+def exercise_status(outcome, exercise):
+    """(points, status) of one exercise of a graded submission."""
+    info = outcome.exercises[exercise]
+    if outcome.invalid:
+        return 0, "invalid"
+    if info["manual"]:
+        return "", "manual"
+    checks = [c for c in outcome.checks if c.exercise == exercise]
+    points = sum(c.points for c in checks if c.status == "passed")
+    status = min((c.status for c in checks), key=SEVERITY.index, default="failed")
+    if outcome.answer_problems.get(exercise) == "timeout":
+        status = "timeout"
+    return points, status
+
+
+def rows(outcome):
+    if not outcome.exercises:
+        return [{"submission": outcome.submission, "section": outcome.section, "exercise": "",
+                 "points": 0, "max_points": "", "status": "invalid"}]
+    result = []
+    for exercise, info in outcome.exercises.items():
+        points, status = exercise_status(outcome, exercise)
+        result.append({"submission": outcome.submission, "section": outcome.section,
+                       "exercise": exercise, "points": points, "max_points": info["max_points"],
+                       "status": status})
+    return result
+
+
+def atomic_write(path, text):
+    """Write text so that a reader sees the old file or the new one, never a mix."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_grades(outcomes, path):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for outcome in sorted(outcomes, key=lambda o: o.submission):
+        writer.writerows(rows(outcome))
+    atomic_write(path, buffer.getvalue())
+
+
+def fenced(text):
+    return "```\n" + (text.rstrip("\n") or "(no output)") + "\n```"
+
+
+def feedback(outcome):
+    """The student's feedback: what passed, and for failed public checks expected vs actual.
+    Hidden checks are reported by outcome alone, never by content or output."""
+    lines = [f"# Feedback: {outcome.submission}", ""]
+    if outcome.invalid:
+        lines += [f"This file could not be graded: {outcome.invalid}.",
+                  "Submit the exercise notebook (.ipynb) saved from Jupyter or Colab."]
+        return "\n".join(lines) + "\n"
+    total = sum(r["points"] for r in rows(outcome) if isinstance(r["points"], int))
+    auto_max = sum(i["max_points"] for i in outcome.exercises.values() if not i["manual"])
+    lines += [f"Section {outcome.section}: {total} of {auto_max} auto-graded points.", ""]
+    for exercise, info in outcome.exercises.items():
+        points, status = exercise_status(outcome, exercise)
+        lines.append(f"## Exercise {exercise}: {status}"
+                     + ("" if info["manual"] else f" ({points}/{info['max_points']} points)"))
+        lines.append("")
+        if info["manual"]:
+            lines += ["Answered in prose: your instructor grades it by hand.", ""]
+            continue
+        if outcome.answer_problems.get(exercise) == "timeout":
+            lines += ["Your answer cell ran past the time limit and was stopped.", ""]
+        public = [c for c in outcome.checks if c.exercise == exercise and not c.hidden]
+        hidden = [c for c in outcome.checks if c.exercise == exercise and c.hidden]
+        for n, check in enumerate(public, 1):
+            lines.append(f"- check {n} ({check.points} points): {check.status}")
+            if check.status != "passed":
+                lines += ["", "  Expected output:", "", fenced(check.expected), "",
+                          "  Your output:", "", fenced(check.actual), ""]
+        for n, check in enumerate(hidden, 1):
+            lines.append(f"- hidden check {n} ({check.points} points): {check.status}")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def write_feedback(outcome, folder):
+    student, _, notebook = outcome.submission.rpartition("/")
+    target = Path(folder) / student / (Path(notebook).stem + ".md")
+    atomic_write(target, feedback(outcome))
+    return target

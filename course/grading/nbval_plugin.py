@@ -1,0 +1,54 @@
+"""A pytest plugin for the grader's nbval runs (loaded with -p).
+
+* The kernel talks to nbval over Unix sockets, since the sandbox has no network.
+* Figures are not compared, as in `make test`.
+* Each cell's outcome is appended to the JSON-lines file named by COURSE_GRADE_RESULTS as
+  soon as it is known, so a run killed at the notebook time limit still leaves the cells
+  that finished.
+"""
+
+import json
+import os
+import uuid
+
+import nbval.kernel
+from jupyter_client.manager import KernelManager
+from traitlets import CaselessStrEnum
+
+from .. import exercises, nbval_settings
+
+
+class IpcKernelManager(KernelManager):
+    """Unix-socket transport, with the connection file (and so the sockets) in the runtime
+    folder that the sandbox mounts at the same path."""
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc")
+
+    def __init__(self, **kwargs):
+        runtime = os.environ.get("JUPYTER_RUNTIME_DIR")
+        if runtime:
+            kwargs.setdefault("connection_file", os.path.join(runtime, f"kernel-{uuid.uuid4().hex[:12]}.json"))
+        super().__init__(**kwargs)
+
+
+nbval.kernel.KernelManager = IpcKernelManager
+
+
+def pytest_collection_modifyitems(session, config, items):
+    nbval_settings.skip_svg(items)
+
+
+def pytest_runtest_makereport(item, call):
+    # A failed setup (the kernel did not start) counts for the cell, as does the call.
+    if not hasattr(item, "cell_num") or call.when == "teardown" or (call.when == "setup" and call.excinfo is None):
+        return
+    if call.excinfo is None:
+        outcome, message = "passed", ""
+    elif call.excinfo.errisinstance(BaseException) and call.excinfo.typename == "Skipped":
+        outcome, message = "skipped", ""
+    else:
+        outcome, message = "failed", str(call.excinfo.value)
+    record = {"cell": item.cell_num, "outcome": outcome, "message": message[:4000],
+              "actual": exercises.text_of(item.test_outputs or [])[:4000]}
+    with open(os.environ["COURSE_GRADE_RESULTS"], "a", encoding="utf-8") as f:
+        f.write(json.dumps(record) + "\n")
