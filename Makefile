@@ -8,16 +8,25 @@ BOOK := $(VENV)/bin/jupyter-book
 # Warnings are errors, and a notebook that raises fails the build.
 BOOK_FLAGS := --warningiserror --nitpick --keep-going
 
-.PHONY: help venv data book book-instructor test exercises stamp grade clean
+.PHONY: help system venv data book book-instructor test exercises stamp grade clean
 
 help:
 	@echo "make book             set up, fetch data, build the site into _build/html"
 	@echo "make book-instructor  the same site with the solutions, into _build/instructor"
 	@echo "make test             set up, fetch data, run the whole test suite"
+	@echo "make grade SUBMISSIONS=dir [OUT=dir] [JOBS=n]   grade students' exercise notebooks"
 	@echo "make data             fetch and verify Fashion-MNIST and the Kaggle CSVs into data/"
 	@echo "make exercises        regenerate exercises/ from solutions/"
 	@echo "make stamp            stamp the setup cell into every chapter and solution"
 	@echo "make clean            remove _build/ and the execution cache"
+
+# Debian packages the tests need: bubblewrap sandboxes graded student code.
+SYSTEM_PACKAGES := bubblewrap
+system:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "system: $(SYSTEM_PACKAGES) installed"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get install -y -q $$missing || { apt-get update -q && apt-get install -y -q $$missing; }; \
+	else echo "system: please install: sudo apt-get install $$missing"; exit 1; fi
 
 # Reinstall only when requirements.txt differs from the copy kept in the venv.
 venv:
@@ -38,7 +47,7 @@ book-instructor: venv data
 	$(BOOK) build . --builder html $(BOOK_FLAGS) --toc $$($(PY) -m course book instructor-toc) --path-output _build/instructor
 	@echo "open _build/instructor/_build/html/index.html"
 
-test: venv data
+test: system venv data
 	$(PY) -m pytest
 
 exercises: venv

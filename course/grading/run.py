@@ -52,10 +52,23 @@ def classify(record):
     message = record["message"]
     if "Timeout" in message or "timed out" in message:
         return "timeout"
-    if record["actual"].startswith(("NameError", "NotImplementedError")) or "Traceback" in message \
-            or "Kernel dead" in message or "Kernel died" in message or "exception" in message.lower():
+    if "Traceback" in message or "kernel dead" in message.lower() or "kernel died" in message.lower() \
+            or "exception" in message.lower():
         return "error"
     return "failed"
+
+
+def mark_kernel_death(records):
+    """nbval reports the cell that killed the kernel (os._exit, a crash) as a timeout, since
+    no reply came; when the next cells find the kernel dead, call that cell an error."""
+    dead = [n for n, r in records.items() if "Kernel dead" in r["message"] or "Kernel died" in r["message"]]
+    if not dead:
+        return
+    first_dead = min(dead)
+    for n in sorted(records):
+        if n < first_dead and classify(records[n]) == "timeout":
+            records[n]["message"] = "the kernel died while running this cell"
+            records[n]["actual"] = records[n]["actual"] or "the kernel died"
 
 
 def nbval_command(notebook, cell_seconds):
@@ -67,7 +80,7 @@ def nbval_command(notebook, cell_seconds):
             "--nbval-sanitize-with", str(nbval_settings.SANITIZE)]
 
 
-def run_nbval(assembled, limits, unsandboxed=False):
+def run_nbval(assembled, limits, uid, unsandboxed=False):
     """Run nbval on the assembled notebook; {code cell number: record}."""
     scratch = Path(tempfile.mkdtemp(prefix="course-grade-"))
     try:
@@ -82,10 +95,10 @@ def run_nbval(assembled, limits, unsandboxed=False):
         if unsandboxed:
             cmd[cmd.index("--nbval-kernel-name"):cmd.index("--nbval-kernel-name") + 2] = ["--nbval-current-env"]
         else:
-            work = sandbox.prepare_folder(scratch / "work")
-            runtime = sandbox.prepare_folder(scratch / "runtime")
+            work = sandbox.prepare_folder(scratch / "work", uid)
+            runtime = sandbox.prepare_folder(scratch / "runtime", uid)
             runtime.chmod(0o711)
-            sandbox.write_kernel_spec(private / "jupyter", work, runtime, limits)
+            sandbox.write_kernel_spec(private / "jupyter", work, runtime, limits, uid)
             env.update(JUPYTER_PATH=str(private / "jupyter"), JUPYTER_RUNTIME_DIR=str(runtime))
         proc = subprocess.Popen(cmd, cwd=private, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, start_new_session=True)
@@ -104,7 +117,7 @@ def run_nbval(assembled, limits, unsandboxed=False):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def grade(path, submissions_root, limits, unsandboxed=False, solutions=None):
+def grade(path, submissions_root, limits, uid=sandbox.FIRST_UID, unsandboxed=False, solutions=None):
     """The Outcome for one submitted file."""
     name = Path(path).relative_to(submissions_root).as_posix()
     outcome = Outcome(submission=name)
@@ -127,7 +140,8 @@ def grade(path, submissions_root, limits, unsandboxed=False, solutions=None):
     outcome.exercises = {ex: {"max_points": info["max_points"], "manual": info["manual"]}
                          for ex, info in assembled.exercises.items()}
     outcome.prose = assembled.answers_text
-    records = run_nbval(assembled, limits, unsandboxed)
+    records = run_nbval(assembled, limits, uid, unsandboxed)
+    mark_kernel_death(records)
     outcome.cells = records
     for ex, cells in assembled.answer_code_index.items():
         statuses = [classify(records.get(c)) for c in cells]

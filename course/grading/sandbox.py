@@ -9,7 +9,8 @@ with bubblewrap, which starts ipykernel in a new mount, PID, network, IPC and UT
   current folder) and `runtime` (the connection file and the kernel's sockets);
 * no network: only a loopback interface, and the kernel talks to nbval over Unix sockets
   (ZeroMQ's ipc transport) in `runtime`;
-* an unprivileged user (nobody), so process limits apply, with no capabilities;
+* an unprivileged user of its own (ids from FIRST_UID), so process limits apply per
+  submission, with no capabilities;
 * limits on address space, processes, open files and file size (prlimit).
 
 Solutions, reference outputs, hidden checks, other submissions and the gradebook live
@@ -25,7 +26,9 @@ from pathlib import Path
 
 from ..notebooks import ROOT
 
-SANDBOX_UID = 65534  # nobody
+# Each submission in flight gets its own unprivileged user id, so the process limit of
+# one cannot be used up by another (RLIMIT_NPROC counts per user).
+FIRST_UID = 61000
 KERNEL_NAME = "course-sandbox"
 
 
@@ -34,7 +37,7 @@ class Limits:
     cell_seconds: int = 120
     notebook_seconds: int = 900
     memory_bytes: int = 8 * 2**30  # address space; torch alone maps about 3 GiB
-    processes: int = 256  # for the sandbox user, across all running submissions
+    processes: int = 256
     file_bytes: int = 256 * 2**20
 
 
@@ -53,7 +56,7 @@ def python_home():
     return Path(os.path.realpath(sys.executable)).parent.parent
 
 
-def bwrap_command(work, runtime, connection_file, limits, venv=None, data=None):
+def bwrap_command(work, runtime, connection_file, limits, uid, venv=None, data=None):
     """The command that starts ipykernel inside the sandbox."""
     venv = Path(venv or sys.prefix)
     data = Path(data or ROOT / "data")
@@ -86,7 +89,7 @@ def bwrap_command(work, runtime, connection_file, limits, venv=None, data=None):
             "--setenv", "COURSE_PROFILE", "quick",
             "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
             "--",
-            "setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups",
+            "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
             "--inh-caps=-all", "--bounding-set=-all",
             "prlimit", f"--as={limits.memory_bytes}", f"--nproc={limits.processes}",
             "--nofile=1024", f"--fsize={limits.file_bytes}", "--core=0", "--",
@@ -94,35 +97,37 @@ def bwrap_command(work, runtime, connection_file, limits, venv=None, data=None):
     return cmd
 
 
-def write_kernel_spec(jupyter_dir, work, runtime, limits):
+def write_kernel_spec(jupyter_dir, work, runtime, limits, uid):
     """A kernel spec named KERNEL_NAME under jupyter_dir/kernels that starts this launcher."""
     spec_dir = Path(jupyter_dir) / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
     spec = {
         "argv": [sys.executable, "-m", "course.grading.sandbox", str(work), str(runtime),
-                 json.dumps(limits.__dict__), "{connection_file}"],
+                 json.dumps(limits.__dict__), str(uid), "{connection_file}"],
         "display_name": "Sandboxed student kernel",
+        # Signals reach bubblewrap, not the kernel inside: interrupt over the control channel.
+        "interrupt_mode": "message",
         "language": "python",
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
     return spec_dir
 
 
-def prepare_folder(path):
+def prepare_folder(path, uid):
     """A folder the sandbox user owns and nobody else can read."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    os.chown(path, SANDBOX_UID, SANDBOX_UID)
+    os.chown(path, uid, uid)
     path.chmod(0o700)
     return path
 
 
 def main(argv=None):
-    """Kernel-spec entry point: python -m course.grading.sandbox WORK RUNTIME LIMITS CONNECTION_FILE."""
-    work, runtime, limits_json, connection_file = (argv or sys.argv[1:])[:4]
-    limits = Limits(**json.loads(limits_json))
-    os.chown(connection_file, SANDBOX_UID, SANDBOX_UID)
-    cmd = bwrap_command(work, runtime, connection_file, limits)
+    """Kernel-spec entry point: python -m course.grading.sandbox WORK RUNTIME LIMITS UID CONNECTION_FILE."""
+    work, runtime, limits_json, uid, connection_file = (argv or sys.argv[1:])[:5]
+    limits, uid = Limits(**json.loads(limits_json)), int(uid)
+    os.chown(connection_file, uid, uid)
+    cmd = bwrap_command(work, runtime, connection_file, limits, uid)
     os.execvp(cmd[0], cmd)
 
 

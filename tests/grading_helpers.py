@@ -1,0 +1,53 @@
+"""Building submissions for the grader's tests."""
+
+import copy
+
+from course import exercises, notebooks
+from course.notebooks import EXERCISES, SOLUTIONS
+
+
+def stub(stem):
+    return notebooks.read(EXERCISES / f"{stem}.ipynb")
+
+
+def solution(stem):
+    return notebooks.read(SOLUTIONS / f"{stem}.ipynb")
+
+
+def answer_cells(nb):
+    """{(exercise, slot): cell} of an exercise stub (or a student's copy of it)."""
+    return {(c.metadata["course"]["exercise"], c.metadata["course"]["slot"]): c
+            for c in nb.cells if c.metadata.get("course", {}).get("role") == "answer"}
+
+
+def solution_answers(stem):
+    """{(exercise, slot): source} of the solution's answer cells."""
+    sol = solution(stem)
+    return {(ex, slot): sol.cells[i].source
+            for i, role, ex, slot in exercises.parts(sol, stem) if role == "answer"}
+
+
+def solved_stub(stem, replace=None):
+    """The exercise stub filled in with the solution's answers, as a good student would;
+    `replace` maps (exercise, slot) to other answer text."""
+    nb = stub(stem)
+    answers = solution_answers(stem)
+    answers.update(replace or {})
+    for key, cell in answer_cells(nb).items():
+        cell.source = answers[key]
+    return nb
+
+
+def auto_exercises(stem):
+    found = exercises.exercises_of(solution(stem), stem)
+    return {ex: info for ex, info in found.items() if not info["manual"]}
+
+
+def with_stub_answer(stem, exercise):
+    """The solution notebook with one exercise's answers put back to the stub."""
+    nb = copy.deepcopy(solution(stem))
+    stubs = answer_cells(stub(stem))
+    for i, role, ex, slot in exercises.parts(nb, stem):
+        if role == "answer" and ex == exercise:
+            nb.cells[i].source = stubs[(ex, slot)].source
+    return nb
