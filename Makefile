@@ -8,7 +8,7 @@ BOOK := $(VENV)/bin/jupyter-book
 # Warnings are errors, and a notebook that raises fails the build.
 BOOK_FLAGS := --warningiserror --nitpick --keep-going
 
-.PHONY: help system venv data book book-instructor test exercises stamp grade clean
+.PHONY: help system venv data assets book book-instructor test exercises stamp grade clean
 
 help:
 	@echo "make book             set up, fetch data, build the site into _build/html"
@@ -20,8 +20,9 @@ help:
 	@echo "make stamp            stamp the setup cell into every chapter and solution"
 	@echo "make clean            remove _build/ and the execution cache"
 
-# Debian packages the tests need: bubblewrap sandboxes graded student code.
-SYSTEM_PACKAGES := bubblewrap
+# Debian packages the tests need: bubblewrap sandboxes graded student code, Chromium
+# renders the built site for the browser tests.
+SYSTEM_PACKAGES := bubblewrap chromium
 system:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "system: $(SYSTEM_PACKAGES) installed"; \
@@ -39,15 +40,18 @@ venv:
 data: venv
 	$(PY) -m course data
 
-book: venv data
+assets: venv
+	$(PY) -m course assets
+
+book: venv data assets
 	$(BOOK) build . --builder html $(BOOK_FLAGS)
 	@echo "open _build/html/index.html"
 
-book-instructor: venv data
+book-instructor: venv data assets
 	$(BOOK) build . --builder html $(BOOK_FLAGS) --toc $$($(PY) -m course book instructor-toc) --path-output _build/instructor
 	@echo "open _build/instructor/_build/html/index.html"
 
-test: system venv data
+test: system venv data assets
 	$(PY) -m pytest
 
 exercises: venv

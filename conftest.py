@@ -1,18 +1,15 @@
 """Shared test settings: what nbval compares, and per-notebook timings in the summary."""
 
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from course import nbval_settings  # noqa: E402
+from tests import nbval_record  # noqa: E402
 
 collect_ignore_glob = ["tests/fixtures/*", "exercises/*", "_build/*", ".venv/*"]
-
-_notebook_seconds = defaultdict(float)
-
 
 def pytest_collection_modifyitems(session, config, items):
     nbval_settings.skip_svg(items)
@@ -21,14 +18,16 @@ def pytest_collection_modifyitems(session, config, items):
 def pytest_runtest_logreport(report):
     path = report.nodeid.split("::")[0]
     if path.endswith(".ipynb"):
-        _notebook_seconds[path] += report.duration
+        nbval_record.seconds[path] += report.duration
+        if report.failed:
+            nbval_record.failed.add(path)
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not _notebook_seconds:
+    if not nbval_record.seconds:
         return
     tr = terminalreporter
     tr.section("seconds per notebook (nbval: kernel start, every cell, comparison)")
-    for path, seconds in sorted(_notebook_seconds.items()):
+    for path, seconds in sorted(nbval_record.seconds.items()):
         tr.write_line(f"{seconds:7.1f}  {path}")
-    tr.write_line(f"{sum(_notebook_seconds.values()):7.1f}  total over {len(_notebook_seconds)} notebooks")
+    tr.write_line(f"{sum(nbval_record.seconds.values()):7.1f}  total over {len(nbval_record.seconds)} notebooks")

@@ -21,6 +21,14 @@ BUILD = ROOT / "_build"
 FLAGS = ["--builder", "html", "--warningiserror", "--nitpick", "--keep-going"]
 
 
+def repository():
+    """{'url', 'slug' (owner/name), 'branch'} from _config.yml: the one place they are set."""
+    with open(ROOT / "_config.yml", encoding="utf-8") as f:
+        repo = yaml.safe_load(f)["repository"]
+    return {"url": repo["url"], "slug": repo["url"].removeprefix("https://github.com/").strip("/"),
+            "branch": repo["branch"]}
+
+
 def load_toc(path=ROOT / "_toc.yml"):
     with open(path, encoding="utf-8") as f:
         return yaml.safe_load(f)
@@ -82,13 +90,35 @@ def write_yaml(data, path):
     return path
 
 
-def stored_outputs_config(path):
-    """_config.yml with execution off: the site shows the outputs stored in the notebooks."""
+def site_config(path, execute="off", cache=None):
+    """_config.yml with another execution mode (and cache folder), written to path."""
     with open(ROOT / "_config.yml", encoding="utf-8") as f:
         config = yaml.safe_load(f)
-    config["execute"]["execute_notebooks"] = "off"
-    config["sphinx"]["local_extensions"] = {"sphinx_status": str(ROOT / "course")}
+    config["execute"]["execute_notebooks"] = execute
+    if cache:
+        config["execute"]["cache"] = str(cache)
+    config["sphinx"]["local_extensions"] = {name: str(ROOT / "course") for name in config["sphinx"]["local_extensions"]}
     return write_yaml(config, path)
+
+
+def stored_outputs_config(path):
+    """Execution off: the site shows the outputs stored in the notebooks."""
+    return site_config(path, "off")
+
+
+def seed_cache(cache, seconds):
+    """Put notebooks into a jupyter-cache as executed, with their measured run time.
+
+    `make test` uses this for notebooks that nbval has just executed and found to match
+    their stored outputs: the site build then takes them from the cache (its status page
+    lists them, with nbval's time) instead of executing each notebook a second time.
+    """
+    from jupyter_cache import get_cache
+
+    store = get_cache(str(cache))
+    for path, time in seconds.items():
+        store.cache_notebook_file(str(path), uri=str(path), data={"execution_seconds": round(time, 2)},
+                                  check_validity=False, overwrite=True)
 
 
 def build(output, toc=None, config=None, check=True):

@@ -1,0 +1,172 @@
+"""The built site as a reader meets it: every page of the TOC in headless Chromium (Debian's,
+driven by Playwright; no browser is ever downloaded), served from localhost.
+
+Screenshots of the landing page, a chapter with a plot and a widget, an exercise page and
+the status page are saved under _build/screenshots/ for a person to look at.
+"""
+
+import functools
+import http.server
+import re
+import threading
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from course import book, notebooks
+from course.notebooks import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-quic"]
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+PAGES = ["index", *book.toc_files(book.load_toc())]
+
+
+@pytest.fixture(scope="session")
+def site_url(student_site):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(student_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make system` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
+            headless=True, args=FLAGS, viewport={"width": 1280, "height": 900})
+        yield context
+        context.close()
+
+
+def visit(browser, url):
+    """Open a page; returns (page, console errors). Waits for MathJax and widgets."""
+    page = browser.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
+    page.goto(url, wait_until="load")
+    page.wait_for_function("() => !window.MathJax || !window.MathJax.startup || window.MathJax.startup.promise")
+    page.evaluate("() => window.MathJax && window.MathJax.startup ? window.MathJax.startup.promise : null")
+    if page.locator("script[type='application/vnd.jupyter.widget-state+json']").count():
+        page.wait_for_selector(".jupyter-widgets", timeout=15000)
+    return page, errors
+
+
+def stored_outputs(entry):
+    """How many code cells of the page's notebook have outputs, or None for a markdown page."""
+    path = ROOT / f"{entry}.ipynb"
+    if not path.exists():
+        return None
+    return sum(1 for c in notebooks.read(path).cells if c.cell_type == "code" and c.get("outputs"))
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_page_reads_well(browser, site_url, entry):
+    page, errors = visit(browser, site_url + f"{entry}.html")
+    try:
+        assert not errors, f"{entry}: console errors: {errors[:5]}"
+        text = page.inner_text("article")
+        assert "$$" not in text, f"{entry}: raw $$ left in the text"
+        source = (ROOT / f"{entry}.ipynb") if (ROOT / f"{entry}.ipynb").exists() else ROOT / f"{entry}.md"
+        if re.search(r"\$[^$\s][^$]*\$", source.read_text(encoding="utf-8")):
+            assert page.locator("mjx-container").count() > 0, f"{entry}: math not typeset"
+        expected = stored_outputs(entry)
+        if expected is not None:
+            shown = page.locator("div.cell div.cell_output").count()
+            assert shown == expected, f"{entry}: {shown} code outputs shown, {expected} stored"
+            assert page.locator("div.cell_output .traceback, div.cell_output .output.error").count() == 0
+            assert "Traceback (most recent call last)" not in text
+        if entry.startswith(("chapters/", "exercises/")):
+            colab = page.locator("a[href^='https://colab.research.google.com/']").first.get_attribute("href")
+            repo = book.repository()
+            assert colab == (f"https://colab.research.google.com/github/{repo['slug']}/blob/"
+                             f"{repo['branch']}/{entry}.ipynb")
+        if entry.startswith("exercises/"):
+            assert "How to check" in text, f"{entry}: does not say how to check answers"
+        if entry.startswith("chapters/"):
+            links = [a.get_attribute("href") or "" for a in page.locator("article a").all()]
+            stem = entry.split("/")[1]
+            assert any(h.endswith(f"exercises/{stem}.html") for h in links), f"{entry}: no link to its exercises"
+    finally:
+        page.close()
+
+
+def test_widgets_render_from_saved_state(browser, site_url):
+    page, errors = visit(browser, site_url + "chapters/2_1_data_manipulation.html")
+    try:
+        assert not errors
+        boxes = page.locator(".jupyter-widgets input[type='text']")
+        assert boxes.count() == 2 and boxes.first.input_value() == "3, 1"
+        assert "result shape: (3, 4)" in page.inner_text(".jupyter-widgets.widget-output, .widget-output")
+        assert page.locator("div.cell_output img").count() >= 1, "the static figure beside the widget"
+    finally:
+        page.close()
+
+
+def test_status_page_lists_every_chapter_with_its_run_time(browser, site_url):
+    from tests import nbval_record
+
+    if not nbval_record.seconds:
+        pytest.skip("the status page is built from this session's nbval runs: run with chapters/")
+    page, errors = visit(browser, site_url + "status.html")
+    try:
+        rows = page.locator("table tbody tr").all_inner_texts()
+        listed = {r.split()[0]: r for r in rows}
+        for entry in [e for e in PAGES if e.startswith("chapters/")]:
+            row = listed.get(entry)
+            assert row, f"status page misses {entry}"
+            assert re.search(r"\d+\.\d+", row) and "✅" in row and "❌" not in row, row
+        assert "run profile" in page.inner_text("article")
+    finally:
+        page.close()
+
+
+def test_internal_links_resolve(student_site):
+    broken = []
+    for html in student_site.rglob("*.html"):
+        if "_static" in html.parts:
+            continue  # theme templates, not pages
+        for href in re.findall(r'href="([^"#?]+)', html.read_text(encoding="utf-8")):
+            if urllib.parse.urlparse(href).scheme or href.startswith(("//", "mailto:")):
+                continue
+            target = (html.parent / urllib.parse.unquote(href)).resolve()
+            if not target.exists():
+                broken.append(f"{html.relative_to(student_site)} -> {href}")
+    assert not broken, broken[:10]
+
+
+def test_screenshots_for_a_person_to_look_at(browser, site_url):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    chapter = "chapters/2_1_data_manipulation.html"
+    shots = {  # name: (page, element to scroll to the top, or None for the whole page)
+        "landing": ("index.html", None),
+        "chapter_plot": (chapter, "div.cell_output img"),
+        "chapter_widget": (chapter, ".jupyter-widgets"),
+        "exercise": ("exercises/2_1_data_manipulation.html", None),
+        "status": ("status.html", None),
+    }
+    for name, (url, element) in shots.items():
+        page, _ = visit(browser, site_url + url)
+        if element:
+            page.locator(element).first.scroll_into_view_if_needed()
+            page.evaluate("window.scrollBy(0, -120)")
+            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        else:
+            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=name != "landing")
+        page.close()
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
