@@ -13,13 +13,16 @@ A solution notebook marks its parts in plain text, so authors and students see t
 * `# Hidden check: exercise 3 (1 point)` is the same, but lives only in solutions/ and is
   added back when grading.
 
-Outputs are cleared, cell ids are kept, and the parts are recorded in cell metadata
+Under the title the exercise gets a note on how to work and check answers. Outputs are
+cleared, cell ids are kept, and the parts are recorded in cell metadata
 (`course`) so the grader can find a student's answers however they rearranged the notebook.
 """
 
 import copy
 import re
 import sys
+
+import nbformat
 
 from . import notebooks
 from .notebooks import EXERCISES, SOLUTIONS, section_of
@@ -30,6 +33,15 @@ HEADING = re.compile(r"^##\s+Exercise\s+(?P<id>[\w.-]+)\b(?P<rest>.*)$", re.M)
 POINTS = re.compile(r"\((?P<n>\d+)\s+points?\)")
 CHECK = re.compile(r"^#\s*(?P<hidden>Hidden\s+)?[Cc]heck:\s*exercise\s+(?P<id>[\w.-]+)"
                    r"\s*\((?P<points>\d+)\s+points?\)")
+
+# Put under the title of every exercise notebook, so each says how to check answers.
+HOW_TO_CHECK = """\
+**How to work and check your answers.** Run the setup cell first, then the exercises in
+order. Replace each `raise NotImplementedError(...)` line with your answer, keeping the
+names the exercise asks for. Then run the `# Check` cell below it: the output a correct
+answer prints is shown there as a comment, so compare yours with it. Your instructor grades
+these checks, and hidden ones on other inputs, so make your answer work in general, not
+only for the case shown. Exercises answered in prose are graded by hand."""
 
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError(\"Exercise {id}: write your answer here\")"
 PROSE_STUB = "**Your answer (exercise {id}, graded by hand):** replace this line with your answer."
@@ -155,6 +167,10 @@ def generate(solution, where="solution"):
             cell.metadata["course"] = {"role": "check", "exercise": ex, "points": extra}
         clear(cell)
         cells.append(cell)
+    note = nbformat.v4.new_markdown_cell(HOW_TO_CHECK)
+    note.id = "how-to-check-answers"
+    at_title = 1 if cells and cells[0].cell_type == "markdown" else 0
+    cells.insert(at_title, note)
     nb.cells = cells
     nb.metadata["course"] = {"section": section_of(where), "kind": "exercise"}
     return nb

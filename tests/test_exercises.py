@@ -55,6 +55,8 @@ def test_generator_stubs_answers_drops_hidden_checks_and_clears_outputs():
     before = nbformat.writes(solution)
     nb = generate(solution, "solutions/9_9_fixture.ipynb")
     assert nbformat.writes(solution) == before, "the solution is not modified"
+    assert nb.cells[1].source == exercises.HOW_TO_CHECK, "the note sits under the title"
+    del nb.cells[1]
     sources = [c.source for c in nb.cells]
     assert sources[2] == ("x = torch.ones(2)\n# YOUR CODE HERE\n"
                           "raise NotImplementedError(\"Exercise 1: write your answer here\")\nprint('after')")
@@ -69,6 +71,7 @@ def test_generator_stubs_answers_drops_hidden_checks_and_clears_outputs():
     assert nb.cells[3].metadata["course"] == {"role": "check", "exercise": "1", "points": 2}
     assert nb.metadata["course"] == {"section": "9.9", "kind": "exercise"}
     assert [c.id for c in nb.cells] == [c.id for i, c in enumerate(solution.cells) if i != 4]
+    assert generate(solution, "solutions/9_9_fixture.ipynb") == generate(solution, "solutions/9_9_fixture.ipynb")
 
 
 def test_exercise_summary_counts_points_and_manual_exercises():
@@ -101,7 +104,7 @@ def test_stale_exercise_report_names_file_and_cell(tmp_path, monkeypatch):
     assert exercises.main([]) == 0
     assert exercises.stale_exercises() == []
     edited = notebooks.read(stubs / "9_9_fixture.ipynb")
-    edited.cells[3].source += "\nprint('extra')"
+    edited.cells[4].source += "\nprint('extra')"
     notebooks.write(edited, stubs / "9_9_fixture.ipynb")
     [(path, reason)] = exercises.stale_exercises()
-    assert path.name == "9_9_fixture.ipynb" and reason.startswith("cell 3 (code) differs")
+    assert path.name == "9_9_fixture.ipynb" and reason.startswith("cell 4 (code) differs")

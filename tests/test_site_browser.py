@@ -97,7 +97,7 @@ def test_page_reads_well(browser, site_url, entry):
             assert colab == (f"https://colab.research.google.com/github/{repo['slug']}/blob/"
                              f"{repo['branch']}/{entry}.ipynb")
         if entry.startswith("exercises/"):
-            assert "How to check" in text, f"{entry}: does not say how to check answers"
+            assert "How to work and check your answers" in text, f"{entry}: does not say how to check answers"
         if entry.startswith("chapters/"):
             links = [a.get_attribute("href") or "" for a in page.locator("article a").all()]
             stem = entry.split("/")[1]
