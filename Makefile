@@ -8,13 +8,14 @@ BOOK := $(VENV)/bin/jupyter-book
 # Warnings are errors, and a notebook that raises fails the build.
 BOOK_FLAGS := --warningiserror --nitpick --keep-going
 
-.PHONY: help system venv data assets book book-instructor test exercises stamp grade clean
+.PHONY: help system venv data assets bench book book-instructor test exercises stamp grade clean
 
 help:
 	@echo "make book             set up, fetch data, build the site into _build/html"
 	@echo "make book-instructor  the same site with the solutions, into _build/instructor"
 	@echo "make test             set up, fetch data, run the whole test suite"
 	@echo "make grade SUBMISSIONS=dir [OUT=dir] [JOBS=n]   grade students' exercise notebooks"
+	@echo "make bench [PROFILE=full]  execute every chapter, record times and accuracies in _build/bench"
 	@echo "make data             fetch and verify Fashion-MNIST and the Kaggle CSVs into data/"
 	@echo "make exercises        regenerate exercises/ from solutions/"
 	@echo "make stamp            stamp the setup cell into every chapter and solution"
@@ -53,6 +54,11 @@ book-instructor: venv data assets
 
 test: system venv data assets
 	$(PY) -m pytest
+
+# Execute every chapter in a profile, record times and accuracies: _build/bench/.
+PROFILE ?= $(or $(COURSE_PROFILE),quick)
+bench: venv data
+	$(PY) -m course bench $(PROFILE)
 
 exercises: venv
 	$(PY) -m course exercises

@@ -10,6 +10,7 @@ COMMANDS = {
     "exercises": ("course.exercises", "write exercises/ from solutions/ (--check: compare only)"),
     "book": ("course.book", "instructor-toc | preview [STEM ...]: TOCs and builds from stored outputs"),
     "grade": ("course.grading.cli", "grade <dir>/<student>/*.ipynb into grades.csv and feedback"),
+    "bench": ("course.bench", "[quick|full] [STEM ...]: execute chapters, record times and accuracies"),
     "execute": ("course.execute", "run notebooks top to bottom and store their outputs"),
 }
 
