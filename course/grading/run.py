@@ -91,6 +91,8 @@ def run_nbval(assembled, limits, uid, unsandboxed=False):
         results = private / "cells.jsonl"
         env = dict(os.environ, COURSE_GRADE_RESULTS=str(results), COURSE_PROFILE="quick",
                    PYTHONPATH=str(ROOT), JUPYTER_PLATFORM_DIRS="1")
+        if limits.threads:
+            env.update(OMP_NUM_THREADS=str(limits.threads), MKL_NUM_THREADS=str(limits.threads))
         cmd = nbval_command(notebook, limits.cell_seconds)
         if unsandboxed:
             cmd[cmd.index("--nbval-kernel-name"):cmd.index("--nbval-kernel-name") + 2] = ["--nbval-current-env"]

@@ -39,6 +39,7 @@ class Limits:
     memory_bytes: int = 8 * 2**30  # address space; torch alone maps about 3 GiB
     processes: int = 256
     file_bytes: int = 256 * 2**20
+    threads: int = 0  # math threads per kernel (0: the library's default)
 
 
 def available():
@@ -88,6 +89,8 @@ def bwrap_command(work, runtime, connection_file, limits, uid, venv=None, data=N
             "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
             "--setenv", "COURSE_PROFILE", "quick",
             "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
+            *(["--setenv", "OMP_NUM_THREADS", str(limits.threads),
+               "--setenv", "MKL_NUM_THREADS", str(limits.threads)] if limits.threads else []),
             "--",
             "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
             "--inh-caps=-all", "--bounding-set=-all",
