@@ -91,8 +91,7 @@ def hostile(tmp_path_factory):
     old.mkdir()
     nbformat.write(nbformat.convert(good, 3), str(old / f"{STEM}.ipynb"))
 
-    limits = sandbox.Limits(cell_seconds=15, notebook_seconds=180, memory_bytes=5 * 2**30, processes=96,
-                            threads=cli.threads_per_job(2))
+    limits = sandbox.Limits(cell_seconds=15, notebook_seconds=180, memory_bytes=5 * 2**30, processes=96)
     outcomes = cli.grade_all(cli.find_submissions(folder), folder, out, jobs=2, limits=limits)
     with open(out / "grades.csv", newline="") as f:
         grades = list(csv.DictReader(f))

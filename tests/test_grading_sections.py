@@ -27,7 +27,7 @@ def graded(tmp_path_factory):
         (folder / "one-wrong").mkdir(exist_ok=True)
         notebooks.write(h.with_stub_answer(stem, first), folder / "one-wrong" / f"{stem}.ipynb")
     out = tmp_path_factory.mktemp("gradebook")
-    limits = sandbox.Limits(cell_seconds=300, notebook_seconds=900, threads=cli.threads_per_job(2))
+    limits = sandbox.Limits(cell_seconds=300, notebook_seconds=900)
     outcomes = cli.grade_all(cli.find_submissions(folder), folder, out, jobs=2, limits=limits)
     return {o.submission: o for o in outcomes}
 

@@ -6,7 +6,6 @@ OUT/feedback/<student>/<notebook>.md. One bad submission never stops the batch.
 """
 
 import argparse
-import os
 import queue
 import sys
 import time
@@ -28,12 +27,6 @@ def parse(argv):
     p.add_argument("--unsandboxed", action="store_true",
                    help="run student code without the sandbox (only for code you trust)")
     return p.parse_args(argv)
-
-
-def threads_per_job(jobs):
-    """Share the cores between the kernels running at once: oversubscribed math threads
-    (each kernel assuming every core) run many times slower than one thread each."""
-    return max(1, (os.cpu_count() or 1) // max(1, jobs))
 
 
 def find_submissions(folder):
@@ -105,7 +98,7 @@ def main(argv=None):
     if args.unsandboxed:
         print("grade: WARNING: running student code without a sandbox", file=sys.stderr)
     limits = sandbox.Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
-                            memory_bytes=int(args.memory_gb * 2**30), threads=threads_per_job(args.jobs))
+                            memory_bytes=int(args.memory_gb * 2**30))
     submissions = find_submissions(args.submissions)
     start = time.perf_counter()
     outcomes = grade_all(submissions, args.submissions, args.out, args.jobs, limits, args.unsandboxed)

@@ -91,8 +91,7 @@ def run_nbval(assembled, limits, uid, unsandboxed=False):
         results = private / "cells.jsonl"
         env = dict(os.environ, COURSE_GRADE_RESULTS=str(results), COURSE_PROFILE="quick",
                    PYTHONPATH=str(ROOT), JUPYTER_PLATFORM_DIRS="1")
-        if limits.threads:
-            env.update(OMP_NUM_THREADS=str(limits.threads), MKL_NUM_THREADS=str(limits.threads))
+        env["OMP_WAIT_POLICY"] = "PASSIVE"  # as in the sandbox (see sandbox.bwrap_command)
         cmd = nbval_command(notebook, limits.cell_seconds)
         if unsandboxed:
             cmd[cmd.index("--nbval-kernel-name"):cmd.index("--nbval-kernel-name") + 2] = ["--nbval-current-env"]
