@@ -110,7 +110,8 @@ def download_with_torchvision(raw):
             torchvision.datasets.FashionMNIST(scratch, train=True, download=True)
             torchvision.datasets.FashionMNIST(scratch, train=False, download=True)
         except Exception as e:  # any network or parsing failure means this source failed
-            raise DataError(f"download failed ({type(e).__name__}: {e})") from None
+            detail = " ".join(line.strip() for line in str(e).splitlines() if line.strip())
+            raise DataError(f"download failed ({type(e).__name__}: {detail[:240]})") from None
         copy_idx_from_folder(Path(scratch) / "FashionMNIST" / "raw", raw)
 
 
