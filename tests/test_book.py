@@ -95,9 +95,7 @@ def test_instructor_site_adds_the_solutions(instructor_site):
 
 def test_a_notebook_that_raises_fails_the_build(tmp_path):
     """A tiny book with the course's configuration and one failing notebook."""
-    cfg = config()
-    cfg["sphinx"]["local_extensions"] = {name: str(ROOT / "course") for name in cfg["sphinx"]["local_extensions"]}
-    (tmp_path / "_config.yml").write_text(yaml.safe_dump(cfg))
+    book.site_config(tmp_path / "_config.yml", "cache")
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - file: broken\n")
     (tmp_path / "index.md").write_text("# Index\n")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Broken"),

@@ -138,8 +138,7 @@ def grade(path, submissions_root, limits, uid=sandbox.FIRST_UID, unsandboxed=Fal
         return outcome
     outcome.section = section
     assembled = assemble(nb, solution, section)
-    outcome.exercises = {ex: {"max_points": info["max_points"], "manual": info["manual"]}
-                         for ex, info in assembled.exercises.items()}
+    outcome.exercises = exercise_table(assembled.exercises)
     outcome.prose = assembled.answers_text
     records = run_nbval(assembled, limits, uid, unsandboxed)
     mark_kernel_death(records)
@@ -153,9 +152,7 @@ def grade(path, submissions_root, limits, uid=sandbox.FIRST_UID, unsandboxed=Fal
         outcome.checks.append(CheckResult(
             exercise=check.exercise, points=check.points, hidden=check.hidden,
             status=classify(record), expected=check.expected,
-            actual=(record or {}).get("actual", ""),
-            message=((record or {}).get("message", "") or "").strip().splitlines()[-1:][0]
-            if record and record.get("message") else ""))
+            actual=(record or {}).get("actual", ""), message=last_line(record)))
     return outcome
 
 
@@ -166,6 +163,15 @@ def add_exercises(outcome, section, solutions):
         outcome.invalid += f"; unknown section {section!r}"
         return
     outcome.section = section
-    found = exercises.exercises_of(notebooks.read(solution), solution.name)
-    outcome.exercises = {ex: {"max_points": info["max_points"], "manual": info["manual"]}
-                         for ex, info in found.items()}
+    outcome.exercises = exercise_table(exercises.exercises_of(notebooks.read(solution), solution.name))
+
+
+def exercise_table(found):
+    """{exercise: {max_points, manual}} from exercises.exercises_of()."""
+    return {ex: {"max_points": info["max_points"], "manual": info["manual"]} for ex, info in found.items()}
+
+
+def last_line(record):
+    """The last line of a cell's failure message ('' for none)."""
+    lines = ((record or {}).get("message") or "").strip().splitlines()
+    return lines[-1] if lines else ""
