@@ -63,8 +63,10 @@ bench: venv data
 exercises: venv
 	$(PY) -m course exercises
 
+# Exercises are generated from the solutions, so they follow the new setup cell too.
 stamp: venv
 	$(PY) -m course stamp
+	$(PY) -m course exercises
 
 clean:
 	rm -rf _build .jupyter_cache

@@ -50,8 +50,8 @@ def fit_and_time(trainer, model, data):
     """trainer.fit, then one line with the wall time and the device."""
     start = time.perf_counter()
     trainer.fit(model, data)
-    print(f"{PROFILE} profile: {trainer.max_epochs} epochs in "
-          f"{time.perf_counter() - start:.1f} s on {DEVICE}")
+    epochs = f"{trainer.max_epochs} epoch" + ("s" if trainer.max_epochs != 1 else "")
+    print(f"{PROFILE} profile: {epochs} in {time.perf_counter() - start:.1f} s on {DEVICE}")
 
 def final_metrics(model):
     """The last value of every curve the trainer plotted (train_loss, val_loss, val_acc)."""
