@@ -9,7 +9,6 @@ MathJax comes the same way from PyPI (the sphinx-mathjax-offline extension).
 
 import shutil
 import subprocess
-import sys
 import tarfile
 import tempfile
 from pathlib import Path

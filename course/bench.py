@@ -13,17 +13,14 @@ import json
 import os
 import platform
 import re
-import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from . import exercises, notebooks
+from . import execute, exercises, notebooks
 from .notebooks import CHAPTERS, ROOT, section_of
 
 OUT = ROOT / "_build" / "bench"
@@ -50,12 +47,9 @@ def run_notebook(path, profile, timeout):
         work = Path(scratch) / "chapters"
         work.mkdir()
         os.symlink(ROOT / "data", Path(scratch) / "data")
-        os.environ["COURSE_PROFILE"] = profile
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(work)}}, record_timing=False)
         start, error = time.perf_counter(), None
         try:
-            client.execute()
+            execute.run(nb, work, profile, timeout)
         except CellExecutionError as e:
             error = str(e).splitlines()[0][:300]
         seconds = time.perf_counter() - start

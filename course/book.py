@@ -21,10 +21,14 @@ BUILD = ROOT / "_build"
 FLAGS = ["--builder", "html", "--warningiserror", "--nitpick", "--keep-going"]
 
 
+def load_config():
+    with open(ROOT / "_config.yml", encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
 def repository():
     """{'url', 'slug' (owner/name), 'branch'} from _config.yml: the one place they are set."""
-    with open(ROOT / "_config.yml", encoding="utf-8") as f:
-        repo = yaml.safe_load(f)["repository"]
+    repo = load_config()["repository"]
     return {"url": repo["url"], "slug": repo["url"].removeprefix("https://github.com/").strip("/"),
             "branch": repo["branch"]}
 
@@ -91,19 +95,14 @@ def write_yaml(data, path):
 
 
 def site_config(path, execute="off", cache=None):
-    """_config.yml with another execution mode (and cache folder), written to path."""
-    with open(ROOT / "_config.yml", encoding="utf-8") as f:
-        config = yaml.safe_load(f)
+    """_config.yml with another execution mode (and cache folder), written to path. The
+    default, execution off, shows the outputs stored in the notebooks."""
+    config = load_config()
     config["execute"]["execute_notebooks"] = execute
     if cache:
         config["execute"]["cache"] = str(cache)
     config["sphinx"]["local_extensions"] = {name: str(ROOT / "course") for name in config["sphinx"]["local_extensions"]}
     return write_yaml(config, path)
-
-
-def stored_outputs_config(path):
-    """Execution off: the site shows the outputs stored in the notebooks."""
-    return site_config(path, "off")
 
 
 def seed_cache(cache, seconds):
@@ -121,9 +120,9 @@ def seed_cache(cache, seconds):
                                   check_validity=False, overwrite=True)
 
 
-def build(output, toc=None, config=None, check=True):
-    """Run jupyter-book; returns the CompletedProcess (output captured)."""
-    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT),
+def build(output, toc=None, config=None, check=True, source=ROOT):
+    """Run jupyter-book on the book in source; returns the CompletedProcess (output captured)."""
+    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source),
            "--path-output", str(output), *FLAGS]
     if toc:
         cmd += ["--toc", str(toc)]
@@ -142,7 +141,7 @@ def main(argv=None):
         out = BUILD / ("preview-" + ("-".join(stems) if stems else "all"))
         toc = preview_toc(stems) if stems else with_solutions(load_toc())
         result = build(out, write_yaml(toc, out / "_toc.yml"),
-                       stored_outputs_config(out / "_config.yml"), check=False)
+                       site_config(out / "_config.yml"), check=False)
         print(result.stdout[-3000:], result.stderr[-3000:])
         print(f"{'built' if result.returncode == 0 else 'FAILED'}: {out}/_build/html/index.html")
         return result.returncode

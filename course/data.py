@@ -17,6 +17,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
+from .files import replace_atomically
 from .notebooks import ROOT
 
 DATA = ROOT / "data"
@@ -58,20 +59,13 @@ def install_verified(source_bytes_writer, target, expected, algorithm):
 
     Raises DataError with both checksums when the content is wrong; the target is untouched.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            source_bytes_writer(out)
+    def check(tmp):
         actual = digest(tmp, algorithm)
         if actual != expected:
             raise DataError(f"{target.name}: checksum mismatch ({algorithm} expected "
                             f"{expected[:12]}…, got {actual[:12]}…)")
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the data is not
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+
+    replace_atomically(target, source_bytes_writer, binary=True, check=check)
 
 
 def copy_idx_from_folder(folder, raw):

@@ -19,18 +19,23 @@ from . import notebooks, setup_cell
 CELL_TIMEOUT = 1800  # seconds; the full profile's longest training cell on a GPU fits
 
 
+def run(nb, folder, profile, timeout=CELL_TIMEOUT):
+    """Execute nb top to bottom in a fresh kernel working in folder, in a run profile; the
+    outputs and widget state go into nb. Raises CellExecutionError when a cell raises."""
+    os.environ["COURSE_PROFILE"] = profile
+    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(folder)}},
+                   record_timing=False, store_widget_state=True).execute()
+
+
 def execute(path, profile="quick"):
     """Execute one notebook in place; returns the wall time in seconds."""
     path = Path(path).resolve()
     nb = notebooks.read(path)
     setup_cell.stamp(nb)
     nbformat.validator.normalize(nb)
-    os.environ["COURSE_PROFILE"] = profile
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}},
-                            record_timing=False, store_widget_state=True)
     start = time.perf_counter()
-    client.execute()
+    run(nb, path.parent, profile)
     notebooks.write(nb, path)
     return time.perf_counter() - start
 

@@ -176,6 +176,14 @@ def generate(solution, where="solution"):
     return nb
 
 
+def answer_slots(nb):
+    """{(exercise, slot): cell index} of the answer cells of a generated exercise notebook
+    (or a student's copy of one), found by the metadata the generator writes."""
+    return {(c.metadata["course"]["exercise"], c.metadata["course"]["slot"]): i
+            for i, c in enumerate(nb.cells)
+            if c.get("metadata", {}).get("course", {}).get("role") == "answer"}
+
+
 def expected_exercises():
     """{exercise path: generated notebook} for every solution."""
     return {EXERCISES / path.name: generate(notebooks.read(path), f"solutions/{path.name}")

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import nbformat
 
+from .files import atomic_write
+
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
 EXERCISES = ROOT / "exercises"
@@ -33,10 +35,7 @@ def read(path):
 
 def write(nb, path):
     """Write atomically: a reader never sees half a notebook."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    nbformat.write(nb, str(tmp))
-    tmp.replace(path)
+    atomic_write(path, dumps(nb))
 
 
 def dumps(nb):

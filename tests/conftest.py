@@ -24,7 +24,7 @@ def build_site(name, toc, seed_from_nbval=False):
         book.seed_cache(cache, passed)
         config = book.site_config(out / "_config.yml", "cache", cache)
     else:
-        config = book.stored_outputs_config(out / "_config.yml")
+        config = book.site_config(out / "_config.yml")
     result = book.build(out, book.write_yaml(toc, out / "_toc.yml"), config, check=False)
     assert result.returncode == 0, f"{name} build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     return out / "_build" / "html"

@@ -16,8 +16,7 @@ def solution(stem):
 
 def answer_cells(nb):
     """{(exercise, slot): cell} of an exercise stub (or a student's copy of it)."""
-    return {(c.metadata["course"]["exercise"], c.metadata["course"]["slot"]): c
-            for c in nb.cells if c.metadata.get("course", {}).get("role") == "answer"}
+    return {key: nb.cells[i] for key, i in exercises.answer_slots(nb).items()}
 
 
 def solution_answers(stem):

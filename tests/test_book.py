@@ -3,22 +3,15 @@ loudly when a notebook raises."""
 
 import html
 import re
-import subprocess
 
 import nbformat
-import yaml
 
 from course import book, exercises, notebooks, setup_cell
 from course.notebooks import CHAPTERS, EXERCISES, ROOT, SOLUTIONS
 
 
-def config():
-    with open(ROOT / "_config.yml", encoding="utf-8") as f:
-        return yaml.safe_load(f)
-
-
 def test_config_for_jupyter_book_1():
-    cfg = config()
+    cfg = book.load_config()
     assert cfg["execute"]["execute_notebooks"] == "cache"
     assert cfg["execute"]["exclude_patterns"] == ["exercises/*"], "stubs raise by design"
     assert cfg["execute"]["timeout"] >= 1200, "fits a full-profile training cell on a GPU"
@@ -102,7 +95,6 @@ def test_a_notebook_that_raises_fails_the_build(tmp_path):
                                          nbformat.v4.new_code_cell("1 / 0")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, str(tmp_path / "broken.ipynb"))
-    result = subprocess.run([str(ROOT / ".venv" / "bin" / "jupyter-book"), "build", str(tmp_path),
-                             *book.FLAGS], capture_output=True, text=True)
+    result = book.build(tmp_path, check=False, source=tmp_path)
     assert result.returncode != 0
     assert "ZeroDivisionError" in result.stdout + result.stderr

@@ -73,7 +73,6 @@ def test_seeds_make_random_draws_repeat(monkeypatch):
 
 
 def test_for_profile_trims_only_in_quick(monkeypatch, capsys):
-    import torch
 
     class Data:  # the two attributes of a d2l DataModule that for_profile touches
         def __init__(self):

@@ -120,9 +120,7 @@ def assemble(submission, solution_path, section):
     solution = notebooks.read(solution_path)
     where = f"solutions/{Path(solution_path).name}"
     stub = exercises.generate(solution, where)
-    stub_index = {(c.metadata["course"]["exercise"], c.metadata["course"]["slot"]): i
-                  for i, c in enumerate(stub.cells)
-                  if c.metadata.get("course", {}).get("role") == "answer"}
+    stub_index = exercises.answer_slots(stub)
     result = Assembled(notebook=solution, section=section, solution=Path(solution_path),
                        exercises=exercises.exercises_of(solution, where))
     positions = code_positions(solution)

@@ -2,10 +2,9 @@
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 
+from ..files import atomic_write
 from .run import SEVERITY
 
 COLUMNS = ["submission", "section", "exercise", "points", "max_points", "status"]
@@ -37,21 +36,6 @@ def rows(outcome):
                        "exercise": exercise, "points": points, "max_points": info["max_points"],
                        "status": status})
     return result
-
-
-def atomic_write(path, text):
-    """Write text so that a reader sees the old file or the new one, never a mix."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def write_grades(outcomes, path):

@@ -89,9 +89,8 @@ def run_nbval(assembled, limits, uid, unsandboxed=False):
         notebook = private / "graded.ipynb"
         notebooks.write(assembled.notebook, notebook)
         results = private / "cells.jsonl"
-        env = dict(os.environ, COURSE_GRADE_RESULTS=str(results), COURSE_PROFILE="quick",
+        env = dict(os.environ, **sandbox.KERNEL_ENV, COURSE_GRADE_RESULTS=str(results),
                    PYTHONPATH=str(ROOT), JUPYTER_PLATFORM_DIRS="1")
-        env["OMP_WAIT_POLICY"] = "PASSIVE"  # as in the sandbox (see sandbox.bwrap_command)
         cmd = nbval_command(notebook, limits.cell_seconds)
         if unsandboxed:
             cmd[cmd.index("--nbval-kernel-name"):cmd.index("--nbval-kernel-name") + 2] = ["--nbval-current-env"]

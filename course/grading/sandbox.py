@@ -31,6 +31,12 @@ from ..notebooks import ROOT
 FIRST_UID = 61000
 KERNEL_NAME = "course-sandbox"
 
+# The student kernel's environment, sandboxed or not: the quick profile, as the stored
+# outputs were made; and since kernels graded side by side share the cores, idle math
+# threads must sleep, not spin, or each runs many times slower. (Their number stays the
+# default, since float results, and so the reference outputs, can depend on it.)
+KERNEL_ENV = {"COURSE_PROFILE": "quick", "OMP_WAIT_POLICY": "PASSIVE"}
+
 
 @dataclass
 class Limits:
@@ -86,13 +92,10 @@ def bwrap_command(work, runtime, connection_file, limits, uid, venv=None, data=N
             "--setenv", "HOME", "/sandbox/work",
             "--setenv", "PATH", "/sandbox/venv/bin:/usr/bin",
             "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
-            "--setenv", "COURSE_PROFILE", "quick",
-            "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-            # Kernels graded side by side share the cores; idle math threads must sleep, not
-            # spin, or each runs many times slower. (Their number stays the default, since
-            # float results, and so the reference outputs, can depend on it.)
-            "--setenv", "OMP_WAIT_POLICY", "PASSIVE",
-            "--",
+            "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
+    for name, value in KERNEL_ENV.items():
+        cmd += ["--setenv", name, value]
+    cmd += ["--",
             "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
             "--inh-caps=-all", "--bounding-set=-all",
             "prlimit", f"--as={limits.memory_bytes}", f"--nproc={limits.processes}",
