@@ -4,9 +4,6 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-BOOK := $(VENV)/bin/jupyter-book
-# Warnings are errors, and a notebook that raises fails the build.
-BOOK_FLAGS := --warningiserror --nitpick --keep-going
 
 .PHONY: help system venv data assets bench book book-instructor test exercises stamp grade clean
 
@@ -45,11 +42,11 @@ assets: venv
 	$(PY) -m course assets
 
 book: venv data assets
-	$(BOOK) build . --builder html $(BOOK_FLAGS)
+	$(PY) -m course book student
 	@echo "open _build/html/index.html"
 
 book-instructor: venv data assets
-	$(BOOK) build . --builder html $(BOOK_FLAGS) --toc $$($(PY) -m course book instructor-toc) --path-output _build/instructor
+	$(PY) -m course book instructor
 	@echo "open _build/instructor/_build/html/index.html"
 
 test: system venv data assets

@@ -8,7 +8,7 @@ COMMANDS = {
     "assets": ("course.assets", "fetch the widget JavaScript into _assets/vendor/"),
     "stamp": ("course.stamp", "stamp the setup cell into every chapter and solution"),
     "exercises": ("course.exercises", "write exercises/ from solutions/ (--check: compare only)"),
-    "book": ("course.book", "instructor-toc | preview [STEM ...]: TOCs and builds from stored outputs"),
+    "book": ("course.book", "student | instructor | preview [STEM ...]: build the site"),
     "grade": ("course.grading.cli", "grade <dir>/<student>/*.ipynb into grades.csv and feedback"),
     "bench": ("course.bench", "[quick|full] [STEM ...]: execute chapters, record times and accuracies"),
     "execute": ("course.execute", "run notebooks top to bottom and store their outputs"),

@@ -4,7 +4,8 @@ the stored outputs instead of executing again.
 `_toc.yml` is the only table of contents kept by hand. The instructor build's TOC adds
 `solutions/<stem>` beside every `exercises/<stem>`; it is written into _build/ when needed.
 
-    python -m course book instructor-toc        # print the instructor TOC path after writing it
+    python -m course book student               # the site (make book): _build/html
+    python -m course book instructor            # with the solutions (make book-instructor)
     python -m course book preview [STEM ...]    # build from stored outputs (only these sections, with solutions)
 """
 
@@ -18,6 +19,7 @@ import yaml
 from .notebooks import ROOT
 
 BUILD = ROOT / "_build"
+# Warnings are errors, and a notebook that raises fails the build.
 FLAGS = ["--builder", "html", "--warningiserror", "--nitpick", "--keep-going"]
 
 
@@ -120,22 +122,25 @@ def seed_cache(cache, seconds):
                                   check_validity=False, overwrite=True)
 
 
-def build(output, toc=None, config=None, check=True, source=ROOT):
-    """Run jupyter-book on the book in source; returns the CompletedProcess (output captured)."""
+def build(output, toc=None, config=None, check=True, source=ROOT, capture=True):
+    """Run jupyter-book on the book in source into output/_build/html; returns the
+    CompletedProcess (with its output, when captured)."""
     cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source),
            "--path-output", str(output), *FLAGS]
     if toc:
         cmd += ["--toc", str(toc)]
     if config:
         cmd += ["--config", str(config)]
-    return subprocess.run(cmd, capture_output=True, text=True, check=check)
+    return subprocess.run(cmd, capture_output=capture, text=True, check=check)
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["instructor-toc"]:
-        print(write_yaml(with_solutions(load_toc()), BUILD / "_toc_instructor.yml"))
-        return 0
+    if argv[:1] == ["student"]:
+        return build(ROOT, check=False, capture=False).returncode
+    if argv[:1] == ["instructor"]:
+        toc = write_yaml(with_solutions(load_toc()), BUILD / "_toc_instructor.yml")
+        return build(BUILD / "instructor", toc, check=False, capture=False).returncode
     if argv[:1] == ["preview"]:
         stems = [Path(a).stem for a in argv[1:]]
         out = BUILD / ("preview-" + ("-".join(stems) if stems else "all"))
