@@ -6,7 +6,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from course import nbval_settings  # noqa: E402
+from course import nbval_compare, nbval_settings  # noqa: E402,F401  (nbval_compare: tolerant comparison)
 from tests import nbval_record  # noqa: E402
 
 collect_ignore_glob = ["tests/fixtures/*", "exercises/*", "_build/*", ".venv/*"]

@@ -79,6 +79,8 @@ def feedback(outcome):
             if check.status != "passed":
                 lines += ["", "  Expected output:", "", fenced(check.expected), "",
                           "  Your output:", "", fenced(check.actual), ""]
+                if check.difference:
+                    lines += [f"  First difference: {check.difference}", ""]
         for n, check in enumerate(hidden, 1):
             lines.append(f"- hidden check {n} ({check.points} points): {check.status}")
         lines.append("")

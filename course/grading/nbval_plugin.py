@@ -1,7 +1,8 @@
 """A pytest plugin for the grader's nbval runs (loaded with -p).
 
 * The kernel talks to nbval over Unix sockets, since the sandbox has no network.
-* Figures are not compared, as in `make test`.
+* Figures are not compared, and text is compared with numeric tolerances
+  (course.nbval_compare), as in `make test`.
 * Each cell's outcome is appended to the JSON-lines file named by COURSE_GRADE_RESULTS as
   soon as it is known, so a run killed at the notebook time limit still leaves the cells
   that finished.
@@ -15,7 +16,7 @@ import nbval.kernel
 from jupyter_client.manager import KernelManager
 from traitlets import CaselessStrEnum
 
-from .. import exercises, nbval_settings
+from .. import exercises, nbval_compare, nbval_settings  # noqa: F401 (nbval_compare: tolerant comparison)
 
 
 class IpcKernelManager(KernelManager):
@@ -49,6 +50,7 @@ def pytest_runtest_makereport(item, call):
     else:
         outcome, message = "failed", str(call.excinfo.value)
     record = {"cell": item.cell_num, "outcome": outcome, "message": message[:4000],
-              "actual": exercises.text_of(item.test_outputs or [])[:4000]}
+              "actual": exercises.text_of(item.test_outputs or [])[:4000],
+              "difference": "; ".join(getattr(item, "output_mismatches", None) or [])[:2000]}
     with open(os.environ["COURSE_GRADE_RESULTS"], "a", encoding="utf-8") as f:
         f.write(json.dumps(record) + "\n")

@@ -28,6 +28,7 @@ class CheckResult:
     expected: str = ""
     actual: str = ""
     message: str = ""
+    difference: str = ""  # the first differing token, both values and the tolerance
 
 
 @dataclass
@@ -151,7 +152,8 @@ def grade(path, submissions_root, limits, uid=sandbox.FIRST_UID, unsandboxed=Fal
         outcome.checks.append(CheckResult(
             exercise=check.exercise, points=check.points, hidden=check.hidden,
             status=classify(record), expected=check.expected,
-            actual=(record or {}).get("actual", ""), message=last_line(record)))
+            actual=(record or {}).get("actual", ""), message=last_line(record),
+            difference=(record or {}).get("difference", "")))
     return outcome
 
 
