@@ -5,12 +5,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help system venv data assets bench book book-instructor test exercises stamp grade clean
+.PHONY: help system venv data assets bench book book-instructor test test-portable warnings exercises stamp grade clean
 
 help:
 	@echo "make book             set up, fetch data, build the site into _build/html"
 	@echo "make book-instructor  the same site with the solutions, into _build/instructor"
 	@echo "make test             set up, fetch data, run the whole test suite"
+	@echo "make test-portable    the chapters' nbval with another processor's floating-point paths"
+	@echo "make warnings         run every chapter and solution with each Python warning an error"
 	@echo "make grade SUBMISSIONS=dir [OUT=dir] [JOBS=n]   grade students' exercise notebooks"
 	@echo "make bench [PROFILE=full]  execute every chapter, record times and accuracies in _build/bench"
 	@echo "make data             fetch and verify Fashion-MNIST and the Kaggle CSVs into data/"
@@ -51,6 +53,20 @@ book-instructor: venv data assets
 
 test: system venv data assets
 	$(PY) -m pytest
+
+# The chapters' nbval as on another processor: PyTorch's plain (unvectorised) CPU kernels,
+# MKL's compatible code path and oneDNN's SSE4.1 one each round differently from this
+# machine's AVX2/AVX-512 paths, so stored outputs that pass here reproduce elsewhere.
+PORTABLE_ENV := ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=SSE41
+test-portable: system venv data assets
+	$(PORTABLE_ENV) $(PY) -m pytest chapters
+
+# Every chapter and solution notebook, in kernels where each Python warning (one raised
+# inside matplotlib too, which the default filters hide) is an error: deprecations fail
+# their cell now, not the course after an upgrade. Outputs are not compared (`make test`
+# does that), so a failure here is a warning or an error. See tests/kernel_warnings.py.
+warnings: venv data
+	$(PY) -m pytest -p tests.kernel_warnings --nbval-lax chapters solutions
 
 # Execute every chapter in a profile, record times and accuracies: _build/bench/.
 PROFILE ?= $(or $(COURSE_PROFILE),quick)

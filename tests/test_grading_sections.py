@@ -25,10 +25,20 @@ def graded(tmp_path_factory):
             shutil.copy(source / f"{stem}.ipynb", folder / who / f"{stem}.ipynb")
         (folder / "one-wrong").mkdir(exist_ok=True)
         notebooks.write(h.with_stub_answer(stem, wrong_exercise(stem)), folder / "one-wrong" / f"{stem}.ipynb")
+    (folder / "right-but-different").mkdir()
+    for stem, answers in RIGHT_BUT_DIFFERENT.items():
+        notebooks.write(h.solved_stub(stem, answers), folder / "right-but-different" / f"{stem}.ipynb")
     out = tmp_path_factory.mktemp("gradebook")
     limits = sandbox.Limits(cell_seconds=300, notebook_seconds=900)
     outcomes = cli.grade_all(cli.find_submissions(folder), folder, out, jobs=2, limits=limits)
     return {o.submission: o for o in outcomes}
+
+
+# Correct answers that print differently from the solution, within the comparison's rules.
+RIGHT_BUT_DIFFERENT = {
+    # X * (X > 0) is -0.0 where X < 0: printed "-0.0", as right as the solution's 0.0.
+    "5_2_mlp_implementation": {("1", 1): "def relu_copy(X):\n    return X * (X > 0)"},
+}
 
 
 def wrong_exercise(stem):
@@ -71,3 +81,9 @@ def test_one_wrong_exercise_loses_exactly_its_points(graded, stem):
     for exercise, row in wrong.items():
         expected = 0 if exercise == broken else right[exercise]["points"]
         assert row["points"] == expected, (stem, exercise, row)
+
+
+@pytest.mark.parametrize("stem", sorted(RIGHT_BUT_DIFFERENT))
+def test_right_but_different_answers_get_full_marks(graded, stem):
+    rows = table(graded[f"right-but-different/{stem}.ipynb"])
+    assert all(r["points"] == r["max_points"] for r in rows.values() if r["status"] != "manual"), rows

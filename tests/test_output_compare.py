@@ -117,3 +117,25 @@ def test_nbval_uses_the_tolerant_comparison(tmp_path):
     assert failed.returncode == 1 and "expected 0.745, got 0.747" in failed.stdout
     declared = {"tolerance": {"abs": 0.01, "reason": "training differs between CPUs"}}
     assert run_nbval(tmp_path, notebook_with("acc 0.745\n", "print('acc 0.752')", declared)).returncode == 0
+
+
+def declared_tolerances():
+    """(notebook, code cell number, cell) for every cell that declares a tolerance."""
+    from course import notebooks
+
+    for folder in (notebooks.CHAPTERS, notebooks.SOLUTIONS):
+        for path in notebooks.notebooks(folder):
+            code = [c for c in notebooks.read(path).cells if c.cell_type == "code"]
+            for n, cell in enumerate(code):
+                if "tolerance" in cell.metadata:
+                    yield notebooks.shown(path), n, cell
+
+
+def test_declared_tolerances_have_reasons_and_stay_off_graded_checks():
+    """Every declaration parses (bounds and a reason); none sits on a check cell, where a
+    wide tolerance could let a wrong answer through."""
+    for path, n, cell in declared_tolerances():
+        Tolerance.of_cell(cell.metadata)  # raises, naming the problem
+        first_line = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
+        assert not first_line.lstrip("# ").lower().startswith(("check", "hidden check")), \
+            f"{path} cell {n}: a check cell declares a tolerance"
