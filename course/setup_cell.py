@@ -5,19 +5,29 @@ whose first code cell has drifted. The cell must work on its own on Colab, where
 package is not installed, so everything the notebooks share lives in its text.
 """
 
+import copy
+
 import nbformat
 
 TAG = "course-setup"
 # hide-cell folds the cell away on the site; its output (profile, versions, device) differs
 # between machines, so nbval does not compare it.
 TAGS = [TAG, "hide-cell", "nbval-ignore-output"]
+# Colab ignores tags: it folds a cell to its `@title` line (SOURCE's first) when the cell
+# carries this form metadata. JupyterLab folds the code by `source_hidden`.
+FOLDED = {"cellView": "form", "jupyter": {"source_hidden": True}}
 
 SOURCE = '''\
-# Course setup (the same in every notebook; edit course/setup_cell.py and run `make stamp`).
+# @title Course setup: run this cell first { display-mode: "form" }
+# The same in every notebook: edit course/setup_cell.py and run `make stamp`.
 import os, random, subprocess, sys, time
 if "google.colab" in sys.modules:  # Colab ships torch, torchvision, pandas and matplotlib
+    # d2l without its obsolete pins (--no-deps, which also skips pip's conflict report),
+    # and without pip's notices about running as root and about newer pips.
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--root-user-action=ignore", "--disable-pip-version-check",
                     "d2l==1.0.3"], check=True)
+    print("installed d2l 1.0.3")
 import numpy as np
 import torch
 from d2l import torch as d2l
@@ -64,8 +74,14 @@ print(f"profile {PROFILE}, torch {torch.__version__}, device {DEVICE}")'''
 def make_cell():
     """A fresh setup cell."""
     cell = nbformat.v4.new_code_cell(SOURCE)
-    cell.metadata["tags"] = list(TAGS)
+    set_metadata(cell)
     return cell
+
+
+def set_metadata(cell):
+    """The setup cell's tags and folding metadata, on cell."""
+    cell.metadata["tags"] = list(TAGS)
+    cell.metadata.update(copy.deepcopy(FOLDED))
 
 
 def find(nb):
@@ -79,7 +95,8 @@ def is_current(nb):
     if i is None:
         return False
     cell = nb.cells[i]
-    return cell.source == SOURCE and cell.metadata.get("tags", []) == TAGS
+    return (cell.source == SOURCE and cell.metadata.get("tags", []) == TAGS
+            and all(cell.metadata.get(key) == value for key, value in FOLDED.items()))
 
 
 def stamp(nb):
@@ -94,7 +111,7 @@ def stamp(nb):
     i = find(nb)
     if i is not None and TAG in nb.cells[i].metadata.get("tags", []):
         nb.cells[i].source = SOURCE
-        nb.cells[i].metadata["tags"] = list(TAGS)
+        set_metadata(nb.cells[i])
     else:
         first_code = len(nb.cells) if i is None else i
         nb.cells.insert(first_code, make_cell())

@@ -1,5 +1,6 @@
 """The setup cell: identical in every notebook, and correct on Colab and locally."""
 
+import re
 import subprocess
 import sys
 import types
@@ -34,10 +35,32 @@ def run_setup(monkeypatch, env=None, colab=False):
     return namespace, calls
 
 
-def test_on_colab_it_installs_d2l_without_its_pins(monkeypatch):
+COLAB_PIP = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--root-user-action=ignore",
+             "--disable-pip-version-check", "d2l==1.0.3"]
+
+
+def test_on_colab_it_installs_d2l_without_its_pins_and_says_so_in_one_line(monkeypatch, capsys):
     _, calls = run_setup(monkeypatch, colab=True)
-    assert calls == [([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "d2l==1.0.3"],
-                      {"check": True})]
+    assert calls == [(COLAB_PIP, {"check": True})]
+    assert capsys.readouterr().out.splitlines()[0] == "installed d2l 1.0.3"
+
+
+def test_every_pip_option_of_the_colab_install_exists_in_current_pip():
+    """An option pip does not know fails the install, so the first cell on Colab would raise."""
+    help_text = subprocess.run([sys.executable, "-m", "pip", "install", "--help"],
+                               capture_output=True, text=True, check=True).stdout
+    for option in (arg.split("=")[0] for arg in COLAB_PIP if arg.startswith("--")):
+        assert option in help_text.split(), option
+
+
+def test_the_cell_folds_on_colab_in_jupyterlab_and_on_the_site():
+    cell = setup_cell.make_cell()
+    title = cell.source.splitlines()[0]
+    # Colab's form syntax: the title line first, with the code hidden ("form" mode).
+    assert re.fullmatch(r'# @title [^{}]+ \{ display-mode: "form" \}', title), title
+    assert cell.metadata["cellView"] == "form"
+    assert cell.metadata["jupyter"] == {"source_hidden": True}
+    assert "hide-cell" in cell.metadata["tags"]
 
 
 def test_outside_colab_it_installs_nothing(monkeypatch):
@@ -94,6 +117,9 @@ def test_stamp_inserts_then_replaces_in_place():
     assert [c.cell_type for c in nb.cells] == ["markdown", "code", "code"]
     assert setup_cell.is_current(nb) and nb.cells[2].source == "x = 1"
     nb.cells[1].source = "# an old version of the setup cell"
+    del nb.cells[1].metadata["cellView"]  # as stamped before the cell folded on Colab
+    assert not setup_cell.is_current(nb)
     assert setup_cell.stamp(nb) is True
     assert len(nb.cells) == 3 and setup_cell.is_current(nb)
+    assert nb.cells[1].metadata["cellView"] == "form"
     assert setup_cell.stamp(nb) is False
