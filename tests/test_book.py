@@ -3,8 +3,11 @@ loudly when a notebook raises."""
 
 import html
 import re
+import subprocess
 
 import nbformat
+import pytest
+import yaml
 
 from course import book, exercises, notebooks, setup_cell
 from course.notebooks import CHAPTERS, EXERCISES, ROOT, SOLUTIONS
@@ -98,3 +101,60 @@ def test_a_notebook_that_raises_fails_the_build(tmp_path):
     result = book.build(tmp_path, check=False, source=tmp_path)
     assert result.returncode != 0
     assert "ZeroDivisionError" in result.stdout + result.stderr
+
+
+def git_checkout(folder, branch, remote_url=None, tracks=None):
+    """A git checkout in folder on branch, with an origin remote and, optionally, the
+    remote branch it tracks."""
+    run = lambda *args: subprocess.run(["git", *args], cwd=folder, check=True, capture_output=True)
+    run("init", "--quiet", f"--initial-branch={branch}")
+    if remote_url:
+        run("remote", "add", "origin", remote_url)
+    if tracks:
+        run("config", f"branch.{branch}.remote", "origin")
+        run("config", f"branch.{branch}.merge", f"refs/heads/{tracks}")
+    return folder
+
+
+@pytest.mark.parametrize("remote_url", [
+    "https://github.com/a-teacher/dl-course.git",
+    "https://a-teacher:ghp_secret@github.com/a-teacher/dl-course",
+    "git@github.com:a-teacher/dl-course.git",
+    "ssh://git@github.com/a-teacher/dl-course.git",
+])
+def test_colab_buttons_follow_a_fork_checked_out_from_github(tmp_path, remote_url):
+    repo = book.repository(git_checkout(tmp_path, "spring-term", remote_url))
+    assert (repo["url"], repo["slug"], repo["branch"]) == (
+        "https://github.com/a-teacher/dl-course", "a-teacher/dl-course", "spring-term")
+    line = book.repository_line(repo)
+    assert "https://github.com/a-teacher/dl-course, branch spring-term" in line
+    assert "git remote 'origin'" in line and "secret" not in line
+
+
+def test_colab_buttons_use_the_branch_the_checkout_tracks_on_github(tmp_path):
+    checkout = git_checkout(tmp_path, "local-edits", "git@github.com:a-teacher/dl-course.git", tracks="main")
+    assert book.repository(checkout)["branch"] == "main"
+
+
+@pytest.mark.parametrize("remote_url", [None, "https://gitlab.com/a-teacher/dl-course.git",
+                                        "/srv/git/dl-course.git"])
+def test_without_a_github_remote_the_buttons_keep_config_yml(tmp_path, remote_url):
+    repo = book.repository(git_checkout(tmp_path, "spring-term", remote_url))
+    config = book.load_config()["repository"]
+    assert (repo["url"], repo["branch"]) == (config["url"], config["branch"])
+    assert "from _config.yml" in book.repository_line(repo)
+    if book.PLACEHOLDER in config["url"]:
+        assert "placeholder" in book.repository_line(repo)
+
+
+def test_outside_any_git_checkout_the_buttons_keep_config_yml(tmp_path):
+    assert book.repository(tmp_path)["url"] == book.load_config()["repository"]["url"]
+
+
+def test_the_build_config_carries_the_repository_found(tmp_path, monkeypatch):
+    monkeypatch.setattr(book, "checkout_repository", lambda root=None: {
+        "slug": "a-teacher/dl-course", "branch": "spring-term", "remote": "origin"})
+    written = yaml.safe_load(book.site_config(tmp_path / "_config.yml").read_text())
+    assert written["repository"]["url"] == "https://github.com/a-teacher/dl-course"
+    assert written["repository"]["branch"] == "spring-term"
+    assert written["launch_buttons"] == book.load_config()["launch_buttons"]
