@@ -161,7 +161,7 @@ def site_config(path, execute="off", cache=None):
     config["execute"]["execute_notebooks"] = execute
     if cache:
         config["execute"]["cache"] = str(cache)
-    config["sphinx"]["local_extensions"] = {name: str(ROOT / "course") for name in config["sphinx"]["local_extensions"]}
+    config["sphinx"]["local_extensions"] = {name: str(ROOT) for name in config["sphinx"]["local_extensions"]}
     return write_yaml(config, path)
 
 

@@ -125,13 +125,21 @@ def test_status_page_lists_every_chapter_with_its_run_time(browser, site_url):
         pytest.skip("the status page is built from this session's nbval runs: run with chapters/")
     page, errors = visit(browser, site_url + "status.html")
     try:
-        rows = page.locator("table tbody tr").all_inner_texts()
+        rows = page.locator("table.course-status tbody tr").all_inner_texts()
         listed = {r.split()[0]: r for r in rows}
         for entry in [e for e in PAGES if e.startswith("chapters/")]:
             row = listed.get(entry)
             assert row, f"status page misses {entry}"
-            assert re.search(r"\d+\.\d+", row) and "✅" in row and "❌" not in row, row
-        assert "run profile" in page.inner_text("article")
+            # In words: how it ran, the profile and device it printed, its seconds.
+            assert re.search(r"\bran\b", row) and "FAILED" not in row and re.search(r"\d+\.\d", row), row
+            assert re.search(r"\b(quick|full)\b", row), row
+        softmax = listed["chapters/4_4_softmax_regression_scratch"]
+        assert re.search(r"SoftmaxRegressionScratch: 0\.\d{3} \(book 0\.830, \d+%", softmax), softmax
+        text = page.inner_text("article")
+        assert re.search(r"47 chapters: 47 ran without error, 0 failed", text), text[:500]
+        environment = page.inner_text("table.course-environment")
+        for field in ("run profile", "Python", "PyTorch", "device", "built", "commit"):
+            assert field in environment, environment
     finally:
         page.close()
 
