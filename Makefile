@@ -29,12 +29,13 @@ system:
 	elif [ "$$(id -u)" = 0 ]; then apt-get install -y -q $$missing || { apt-get update -q && apt-get install -y -q $$missing; }; \
 	else echo "system: please install: sudo apt-get install $$missing"; exit 1; fi
 
-# Reinstall only when requirements.txt differs from the copy kept in the venv.
+# Reinstall only when requirements.txt differs from the copy kept in the venv. A new
+# environment empties the execution cache, which knows code, not packages.
 venv:
 	@if cmp -s requirements.txt $(VENV)/requirements.txt; then \
 	  echo "venv: $(VENV) matches requirements.txt"; \
 	else \
-	  $(PYTHON) tools/make_venv.py $(VENV) requirements.txt; \
+	  rm -rf _build/.jupyter_cache && $(PYTHON) tools/make_venv.py $(VENV) requirements.txt; \
 	fi
 
 data: venv
@@ -82,7 +83,7 @@ stamp: venv
 	$(PY) -m course exercises
 
 clean:
-	rm -rf _build .jupyter_cache
+	rm -rf _build
 
 # Batch grading: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=<n>] [UNSANDBOXED=1]
 OUT ?= grading

@@ -1,4 +1,5 @@
-"""Shared test settings: what nbval compares, and per-notebook timings in the summary."""
+"""Shared test settings: what nbval compares, chapters compared from the execution cache
+when a build already ran them, and per-notebook timings in the summary."""
 
 import sys
 from pathlib import Path
@@ -6,13 +7,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from course import nbval_compare, nbval_settings  # noqa: E402,F401  (nbval_compare: tolerant comparison)
+from course import execution_cache, nbval_compare, nbval_settings, notebooks  # noqa: E402,F401  (nbval_compare: tolerant comparison)
 from tests import nbval_record  # noqa: E402
 
 collect_ignore_glob = ["tests/fixtures/*", "exercises/*", "_build/*", ".venv/*"]
 
+
 def pytest_collection_modifyitems(session, config, items):
     nbval_settings.skip_svg(items)
+    for item in items:
+        if hasattr(item, "cell_num"):
+            nbval_record.collected[item.nodeid.split("::")[0]] += 1
+    used = execution_cache.compare_from_cache(items)
+    nbval_record.from_cache.update({notebooks.shown(p): ran_at for p, ran_at in used.items()})
 
 
 def pytest_runtest_logreport(report):
@@ -21,6 +28,17 @@ def pytest_runtest_logreport(report):
         nbval_record.seconds[path] += report.duration
         if report.failed:
             nbval_record.failed.add(path)
+        elif report.skipped or (report.when == "call" and report.passed):
+            nbval_record.finished[path] += 1
+
+
+def pytest_sessionfinish(session):
+    """Chapters nbval executed and matched go into the execution cache: `make book` then
+    shows them without executing them again."""
+    matched = {ROOT / p: t for p, t in nbval_record.executed_and_matched().items()
+               if (ROOT / p).parent == notebooks.CHAPTERS}
+    if matched:
+        execution_cache.seed(matched)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -29,5 +47,8 @@ def pytest_terminal_summary(terminalreporter):
     tr = terminalreporter
     tr.section("seconds per notebook (nbval: kernel start, every cell, comparison)")
     for path, seconds in sorted(nbval_record.seconds.items()):
-        tr.write_line(f"{seconds:7.1f}  {path}")
-    tr.write_line(f"{sum(nbval_record.seconds.values()):7.1f}  total over {len(nbval_record.seconds)} notebooks")
+        ran_at = nbval_record.from_cache.get(path)
+        note = f"  (no kernel: compared the execution cached at {ran_at:%Y-%m-%d %H:%M})" if ran_at else ""
+        tr.write_line(f"{seconds:7.1f}  {path}{note}")
+    tr.write_line(f"{sum(nbval_record.seconds.values()):7.1f}  total over {len(nbval_record.seconds)} notebooks"
+                  + (f", {len(nbval_record.from_cache)} compared from the execution cache" if nbval_record.from_cache else ""))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from . import execution_cache
 from .notebooks import ROOT
 
 BUILD = ROOT / "_build"
@@ -159,25 +160,10 @@ def site_config(path, execute="off", cache=None):
     repo = repository()
     config["repository"].update(url=repo["url"], branch=repo["branch"])
     config["execute"]["execute_notebooks"] = execute
-    if cache:
-        config["execute"]["cache"] = str(cache)
+    # One execution cache for every build and for `make test` (course/execution_cache.py).
+    config["execute"]["cache"] = str(cache or execution_cache.cache_dir())
     config["sphinx"]["local_extensions"] = {name: str(ROOT) for name in config["sphinx"]["local_extensions"]}
     return write_yaml(config, path)
-
-
-def seed_cache(cache, seconds):
-    """Put notebooks into a jupyter-cache as executed, with their measured run time.
-
-    `make test` uses this for notebooks that nbval has just executed and found to match
-    their stored outputs: the site build then takes them from the cache (its status page
-    lists them, with nbval's time) instead of executing each notebook a second time.
-    """
-    from jupyter_cache import get_cache
-
-    store = get_cache(str(cache))
-    for path, time in seconds.items():
-        store.cache_notebook_file(str(path), uri=str(path), data={"execution_seconds": round(time, 2)},
-                                  check_validity=False, overwrite=True)
 
 
 def build(output, toc=None, config=None, check=True, source=ROOT, capture=True):

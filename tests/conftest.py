@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from course import book
+from course import book, execution_cache, notebooks
 from course.notebooks import ROOT
 from tests import nbval_record
 
@@ -12,17 +12,17 @@ SITE = ROOT / "_build" / "test-site"
 
 
 def build_site(name, toc, seed_from_nbval=False):
-    """Build into _build/test-site/<name>. With seed_from_nbval, notebooks that nbval ran
-    and matched in this session come from a cache seeded with those runs (so the status page
-    has their times); otherwise the stored outputs are shown as they are."""
+    """Build into _build/test-site/<name>. With seed_from_nbval, the build executes in
+    cache mode with the shared execution cache, into which the chapters that nbval ran and
+    matched in this session go first (so the status page has their times, and no chapter
+    runs twice); otherwise the stored outputs are shown as they are."""
     out = SITE / name
     if out.exists():
         shutil.rmtree(out)
-    passed = {ROOT / p: t for p, t in nbval_record.seconds.items() if p not in nbval_record.failed}
-    if seed_from_nbval and passed:
-        cache = out / "jupyter_cache"
-        book.seed_cache(cache, passed)
-        config = book.site_config(out / "_config.yml", "cache", cache)
+    matched = {ROOT / p: t for p, t in nbval_record.executed_and_matched().items()}
+    if seed_from_nbval and nbval_record.seconds:
+        execution_cache.seed({p: t for p, t in matched.items() if p.parent == notebooks.CHAPTERS})
+        config = book.site_config(out / "_config.yml", "cache")
     else:
         config = book.site_config(out / "_config.yml")
     result = book.build(out, book.write_yaml(toc, out / "_toc.yml"), config, check=False)

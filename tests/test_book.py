@@ -91,7 +91,7 @@ def test_instructor_site_adds_the_solutions(instructor_site):
 
 def test_a_notebook_that_raises_fails_the_build(tmp_path):
     """A tiny book with the course's configuration and one failing notebook."""
-    book.site_config(tmp_path / "_config.yml", "cache")
+    book.site_config(tmp_path / "_config.yml", "cache", tmp_path / "jupyter_cache")
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - file: broken\n")
     (tmp_path / "index.md").write_text("# Index\n")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Broken"),
