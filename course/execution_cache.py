@@ -1,7 +1,7 @@
 """One execution per notebook, whichever of `make test` and `make book` runs first.
 
-Both use the jupyter-cache of the run profile (cache_dir()), the store Jupyter Book's cache mode reads, which
-keys a notebook by its code cells:
+Both use the run profile's jupyter-cache (cache_dir()), the store that Jupyter Book's
+cache mode reads, which keys a notebook by its code cells:
 
 * after nbval has executed a chapter and found its stored outputs, `make test` puts the
   chapter into the cache (`seed`), so the next build shows it without executing it;
