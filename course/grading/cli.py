@@ -6,7 +6,6 @@ OUT/feedback/<student>/<notebook>.md. One bad submission never stops the batch.
 """
 
 import argparse
-import queue
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -45,19 +44,13 @@ def progress(done, total, start):
 def grade_all(submissions, folder, out, jobs, limits, unsandboxed=False):
     """Grade and write the gradebook and feedback; returns the outcomes."""
     outcomes, start = [], time.perf_counter()
-    uids = queue.Queue()
-    for n in range(max(1, jobs)):
-        uids.put(sandbox.FIRST_UID + n)
 
     def safe_grade(path):
-        uid = uids.get()
         try:
-            return grade(path, folder, limits, uid, unsandboxed)
+            return grade(path, folder, limits, unsandboxed=unsandboxed)
         except Exception as e:  # a grader fault on one file must not stop the batch
             return Outcome(submission=path.relative_to(folder).as_posix(),
                            invalid=f"grader error ({type(e).__name__}: {e})")
-        finally:
-            uids.put(uid)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(safe_grade, p) for p in submissions]

@@ -3,16 +3,13 @@
 import json
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import exercises, nbval_settings, notebooks
 from ..notebooks import ROOT
-from . import sandbox
+from . import nbval_server, sandbox
 from .assemble import InvalidSubmission, assemble, read_submission, section_of_submission, solution_for
 
 # Status of a check, worst first: the exercise takes the worst status of its checks.
@@ -72,8 +69,9 @@ def mark_kernel_death(records):
             records[n]["actual"] = records[n]["actual"] or "the kernel died"
 
 
-def nbval_command(notebook, cell_seconds):
-    return [sys.executable, "-m", "pytest", str(notebook), "-q", "-p", "no:cacheprovider",
+def nbval_args(notebook, cell_seconds):
+    """pytest's arguments for the grader's nbval run."""
+    return [str(notebook), "-q", "-p", "no:cacheprovider",
             "-c", os.devnull, "--rootdir", str(Path(notebook).parent),
             "-p", "course.grading.nbval_plugin", "--nbval",
             "--nbval-kernel-name", sandbox.KERNEL_NAME,
@@ -81,8 +79,24 @@ def nbval_command(notebook, cell_seconds):
             "--nbval-sanitize-with", str(nbval_settings.SANITIZE)]
 
 
-def run_nbval(assembled, limits, uid, unsandboxed=False):
-    """Run nbval on the assembled notebook; {code cell number: record}."""
+def run_nbval(assembled, limits, uid=None, unsandboxed=False):
+    """Run nbval on the assembled notebook; {code cell number: record}. Without a uid, one
+    no other submission on this machine holds is claimed for the run."""
+    if uid is None and not unsandboxed:
+        with sandbox.claimed_uid() as uid:
+            return run_nbval(assembled, limits, uid)
+    if not unsandboxed:
+        template = sandbox.template()
+        with template.kernel_folder(uid) as kernel:
+            sandbox.write_kernel_spec(kernel / "jupyter", kernel, limits, uid, template.socket_path)
+            return run_nbval_with(assembled, limits, dict(JUPYTER_PATH=str(kernel / "jupyter"),
+                                                          JUPYTER_RUNTIME_DIR=str(kernel / "runtime")))
+    return run_nbval_with(assembled, limits, {}, current_env=True)
+
+
+def run_nbval_with(assembled, limits, kernel_env, current_env=False):
+    """nbval in a process of its own, with the kernel spec that kernel_env points to (or the
+    grader's own environment); {code cell number: record}."""
     scratch = Path(tempfile.mkdtemp(prefix="course-grade-"))
     try:
         private = scratch / "private"  # the reference notebook: never mounted in the sandbox
@@ -91,23 +105,14 @@ def run_nbval(assembled, limits, uid, unsandboxed=False):
         notebooks.write(assembled.notebook, notebook)
         results = private / "cells.jsonl"
         env = dict(os.environ, **sandbox.KERNEL_ENV, COURSE_GRADE_RESULTS=str(results),
-                   PYTHONPATH=str(ROOT), JUPYTER_PLATFORM_DIRS="1")
-        cmd = nbval_command(notebook, limits.cell_seconds)
-        if unsandboxed:
-            cmd[cmd.index("--nbval-kernel-name"):cmd.index("--nbval-kernel-name") + 2] = ["--nbval-current-env"]
-        else:
-            work = sandbox.prepare_folder(scratch / "work", uid)
-            runtime = sandbox.prepare_folder(scratch / "runtime", uid)
-            runtime.chmod(0o711)
-            sandbox.write_kernel_spec(private / "jupyter", work, runtime, limits, uid)
-            env.update(JUPYTER_PATH=str(private / "jupyter"), JUPYTER_RUNTIME_DIR=str(runtime))
-        proc = subprocess.Popen(cmd, cwd=private, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            proc.communicate(timeout=limits.notebook_seconds)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # the sandbox dies with its parent
-            proc.communicate()
+                   PYTHONPATH=str(ROOT), JUPYTER_PLATFORM_DIRS="1", **kernel_env)
+        args = nbval_args(notebook, limits.cell_seconds)
+        if current_env:
+            args[args.index("--nbval-kernel-name"):args.index("--nbval-kernel-name") + 2] = ["--nbval-current-env"]
+        if os.environ.get("COURSE_GRADE_TIMINGS"):  # make bench-grade's profile
+            args += ["-p", "course.grading.timings"]
+        # Killed at the notebook time limit; the kernel dies with it.
+        nbval_server.server().run(args, env, private, limits.notebook_seconds)
         records = {}
         if results.exists():
             for line in results.read_text(encoding="utf-8").splitlines():
@@ -118,7 +123,7 @@ def run_nbval(assembled, limits, uid, unsandboxed=False):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def grade(path, submissions_root, limits, uid=sandbox.FIRST_UID, unsandboxed=False, solutions=None):
+def grade(path, submissions_root, limits, uid=None, unsandboxed=False, solutions=None):
     """The Outcome for one submitted file."""
     name = Path(path).relative_to(submissions_root).as_posix()
     outcome = Outcome(submission=name)
