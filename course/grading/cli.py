@@ -1,5 +1,5 @@
-"""`make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=<n>]`, or
-`python -m course grade <dir> [--out DIR] [--jobs N] ...`.
+"""`make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=<n>] [SCHEDULER=tcp://host:8786]`, or
+`python -m course grade <dir> [--out DIR] [--jobs N] [--scheduler ADDRESS] ...`.
 
 Grades every <dir>/<student>/*.ipynb and writes OUT/grades.csv and
 OUT/feedback/<student>/<notebook>.md. One bad submission never stops the batch.
@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from . import gradebook, sandbox
+from . import cluster, gradebook, sandbox
 from .run import Outcome, grade
 
 
@@ -25,6 +25,7 @@ def parse(argv):
     p.add_argument("--memory-gb", type=float, default=sandbox.Limits.memory_bytes / 2**30)
     p.add_argument("--unsandboxed", action="store_true",
                    help="run student code without the sandbox (only for code you trust)")
+    p.add_argument("--scheduler", help="grade on the Dask cluster of this scheduler (tcp://host:8786)")
     return p.parse_args(argv)
 
 
@@ -41,9 +42,8 @@ def progress(done, total, start):
         sys.stderr.flush()
 
 
-def grade_all(submissions, folder, out, jobs, limits, unsandboxed=False):
-    """Grade and write the gradebook and feedback; returns the outcomes."""
-    outcomes, start = [], time.perf_counter()
+def grade_locally(submissions, folder, limits, jobs, unsandboxed=False):
+    """Outcomes of the submissions graded `jobs` at a time on this machine, as they finish."""
 
     def safe_grade(path):
         try:
@@ -53,12 +53,22 @@ def grade_all(submissions, folder, out, jobs, limits, unsandboxed=False):
                            invalid=f"grader error ({type(e).__name__}: {e})")
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(safe_grade, p) for p in submissions]
-        for future in as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
-            gradebook.write_feedback(outcome, out / "feedback")
-            progress(len(outcomes), len(submissions), start)
+        for future in as_completed([pool.submit(safe_grade, p) for p in submissions]):
+            yield future.result()
+
+
+def grade_all(submissions, folder, out, jobs, limits, unsandboxed=False, scheduler=None):
+    """Grade, here or on the Dask cluster at `scheduler`, and write the feedback as outcomes
+    come in and the gradebook once all are in; returns the outcomes."""
+    outcomes, start = [], time.perf_counter()
+    if scheduler:
+        results = cluster.grade_on_cluster(submissions, folder, limits, scheduler, unsandboxed)
+    else:
+        results = grade_locally(submissions, folder, limits, jobs, unsandboxed)
+    for outcome in results:
+        outcomes.append(outcome)
+        gradebook.write_feedback(outcome, out / "feedback")
+        progress(len(outcomes), len(submissions), start)
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     gradebook.write_grades(outcomes, out / "grades.csv")
@@ -82,7 +92,7 @@ def main(argv=None):
     if not args.submissions.is_dir():
         print(f"grade: {args.submissions} is not a folder", file=sys.stderr)
         return 2
-    reason = sandbox.available()
+    reason = None if args.scheduler else sandbox.available()  # workers check their own
     if reason and not args.unsandboxed:
         print(f"grade: cannot sandbox student code: {reason}.\n"
               "Refusing to run it unsandboxed; pass --unsandboxed (make grade UNSANDBOXED=1) "
@@ -94,7 +104,8 @@ def main(argv=None):
                             memory_bytes=int(args.memory_gb * 2**30))
     submissions = find_submissions(args.submissions)
     start = time.perf_counter()
-    outcomes = grade_all(submissions, args.submissions, args.out, args.jobs, limits, args.unsandboxed)
+    outcomes = grade_all(submissions, args.submissions, args.out, args.jobs, limits, args.unsandboxed,
+                         args.scheduler)
     print(summary(outcomes, time.perf_counter() - start))
     print(f"gradebook: {args.out / 'grades.csv'}; feedback: {args.out / 'feedback'}/")
     return 0
