@@ -1,11 +1,11 @@
 # The course's commands. `make book` and `make test` set up everything they need.
-# Variables: PYTHON (3.11 to 3.13), COURSE_PROFILE (quick|full), SUBMISSIONS, OUT, JOBS.
+# Variables: PYTHON (3.11 to 3.13), COURSE_PROFILE (quick|full), SUBMISSIONS, OUT, JOBS, SCHEDULER.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help system venv data assets bench book book-instructor test test-portable warnings exercises stamp grade clean
+.PHONY: help system venv data assets bench book book-instructor test test-portable warnings exercises stamp grade bench-grade clean
 
 help:
 	@echo "make book             set up, fetch data, build the site into _build/html"
@@ -13,7 +13,8 @@ help:
 	@echo "make test             set up, fetch data, run the whole test suite"
 	@echo "make test-portable    the chapters' nbval with another processor's floating-point paths"
 	@echo "make warnings         run every chapter and solution with each Python warning an error"
-	@echo "make grade SUBMISSIONS=dir [OUT=dir] [JOBS=n]   grade students' exercise notebooks"
+	@echo "make grade SUBMISSIONS=dir [OUT=dir] [JOBS=n] [SCHEDULER=tcp://host:8786]   grade students' exercise notebooks"
+	@echo "make bench-grade      grading throughput (submissions a minute) and where the seconds go"
 	@echo "make bench [PROFILE=full]  execute every chapter, record times and accuracies in _build/bench"
 	@echo "make data             fetch and verify Fashion-MNIST and the Kaggle CSVs into data/"
 	@echo "make exercises        regenerate exercises/ from solutions/"
@@ -21,8 +22,9 @@ help:
 	@echo "make clean            remove _build/ and the execution cache"
 
 # Debian packages the tests need: bubblewrap sandboxes graded student code, Chromium
-# renders the built site for the browser tests.
-SYSTEM_PACKAGES := bubblewrap chromium
+# renders the built site for the browser tests, graphviz's `dot` draws the architecture
+# figures when notebooks execute.
+SYSTEM_PACKAGES := bubblewrap chromium graphviz
 system:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "system: $(SYSTEM_PACKAGES) installed"; \
@@ -86,8 +88,17 @@ clean:
 	rm -rf _build
 
 # Batch grading: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=<n>] [UNSANDBOXED=1]
+# [SCHEDULER=tcp://host:8786]: on a Dask cluster instead (instructors.md, "Grading on
+# several machines").
 OUT ?= grading
 JOBS ?= 2
 grade: venv data
-	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=<n>]"; exit 2)
-	$(PY) -m course grade "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS) $(if $(UNSANDBOXED),--unsandboxed)
+	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=<n>] [SCHEDULER=tcp://host:8786]"; exit 2)
+	$(PY) -m course grade "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS) $(if $(UNSANDBOXED),--unsandboxed) \
+	  $(if $(SCHEDULER),--scheduler $(SCHEDULER))
+
+# Grading throughput: a generated class of honest, wrong and hostile submissions of a
+# section without training (2.1) and one with (3.4), graded with 1 and 2 jobs; prints
+# submissions per minute and where one submission's seconds go. _build/bench-grade/.
+bench-grade: venv data
+	$(PY) -m course.grading.bench
