@@ -1,8 +1,9 @@
 """The built site as a reader meets it: every page of the TOC in headless Chromium (Debian's,
 driven by Playwright; no browser is ever downloaded), served from localhost.
 
-Screenshots of the landing page, a chapter with a plot and a widget, an exercise page and
-the status page are saved under _build/screenshots/ for a person to look at.
+Screenshots of the landing page, a chapter with a plot and a widget, an exercise page, the
+status page and every figure (the cells tagged `figure`: the drawings of kernels, pooling
+windows and architectures) are saved under _build/screenshots/ for a person to look at.
 """
 
 import functools
@@ -73,6 +74,44 @@ def stored_outputs(entry):
     if not path.exists():
         return None
     return sum(1 for c in notebooks.read(path).cells if c.cell_type == "code" and c.get("outputs"))
+
+
+def figure_cells(entry):
+    """How many cells of the page's notebook are tagged `figure` (their output is a drawing)."""
+    path = ROOT / f"{entry}.ipynb"
+    if not path.exists():
+        return 0
+    return sum("figure" in c.metadata.get("tags", []) for c in notebooks.read(path).cells)
+
+
+FIGURE_PAGES = [entry for entry in PAGES if figure_cells(entry)]
+# A figure narrower than this on the page has been shrunk so far that its labels (11 pt in
+# the architecture drawings, 12 to 13 pt in the window drawings) are hard to read.
+READABLE_SCALE = 0.75
+
+
+@pytest.mark.parametrize("entry", FIGURE_PAGES)
+def test_figures_show_at_a_readable_size(browser, site_url, entry):
+    page, errors = visit(browser, site_url + f"{entry}.html")
+    try:
+        assert not errors, f"{entry}: console errors: {errors[:5]}"
+        figures = page.locator("div.cell.tag_figure div.cell_output img")
+        assert figures.count() == figure_cells(entry), f"{entry}: {figures.count()} figures shown"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for i in range(figures.count()):
+            figure = figures.nth(i)
+            figure.scroll_into_view_if_needed()
+            natural_w, natural_h, shown_w, shown_h = figure.evaluate(
+                "img => [img.naturalWidth, img.naturalHeight, img.clientWidth, img.clientHeight]")
+            name = f"{entry} figure {i + 1}"
+            assert natural_w >= 150 and natural_h >= 150, f"{name}: {natural_w} x {natural_h} px"
+            assert shown_w >= READABLE_SCALE * natural_w and shown_h > 0, (
+                f"{name}: shown {shown_w} px wide of {natural_w}")
+            shot = SCREENSHOTS / f"figure_{entry.split('/')[1]}_{i + 1}.png"
+            figure.screenshot(path=str(shot))
+            assert shot.stat().st_size > 5_000, f"{name}: the screenshot is nearly empty"
+    finally:
+        page.close()
 
 
 @pytest.mark.parametrize("entry", PAGES)
