@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]  # the checkout, where `course` is imported from
 
 # Imported once by the server, so that each forked run finds them loaded.
-PRELOAD = ["pytest", "nbval.plugin", "jupyter_client", "nbformat", "course.grading.nbval_plugin"]
+PRELOAD = ["pytest", "nbval.plugin", "jupyter_client", "nbformat", "course.grading.nbval_plugin",
+           "course.grading.kernel_death"]
 PR_SET_PDEATHSIG = 1
 
 

@@ -73,7 +73,7 @@ def nbval_args(notebook, cell_seconds):
     """pytest's arguments for the grader's nbval run."""
     return [str(notebook), "-q", "-p", "no:cacheprovider",
             "-c", os.devnull, "--rootdir", str(Path(notebook).parent),
-            "-p", "course.grading.nbval_plugin", "--nbval",
+            "-p", "course.grading.nbval_plugin", "-p", "course.grading.kernel_death", "--nbval",
             "--nbval-kernel-name", sandbox.KERNEL_NAME,
             f"--nbval-cell-timeout={cell_seconds}",
             "--nbval-sanitize-with", str(nbval_settings.SANITIZE)]
