@@ -4,6 +4,12 @@ cells in place of the solution cells.
 Everything else (setup, data preparation, public and hidden checks, and their stored
 outputs, which are nbval's reference) comes from the solution, so a student who deletes,
 moves, edits or adds cells changes nothing but their own answers.
+
+The answers still run first, in the kernel that runs the checks, and can replace anything
+there (`print`, `torch.allclose`, the code of a later cell), so nothing is restored or
+trusted in that kernel. The stored outputs never enter it: nbval sends only each cell's
+code and compares what comes back outside. Hence a hidden check prints values computed on
+inputs the student never saw, never a verdict (hidden_lint.py keeps them so).
 """
 
 import json
