@@ -88,7 +88,9 @@ def compare_from_cache(items, folder=CHAPTERS, cache=None):
         outputs = [c.get("outputs", []) for c in executed.cells if c.cell_type == "code"]
         notebook_file.setup = lambda: notebook_file.setup_sanitize_files()  # no kernel
         for item in cells:
-            item.runtest = lambda item=item: compare_cell(item, outputs[item.cell_num], ran_at)
+            # Bound now: a closure would see the last notebook's outputs.
+            item.runtest = lambda item=item, outputs=outputs, ran_at=ran_at: compare_cell(
+                item, outputs[item.cell_num], ran_at)
         used[notebook_file.path] = ran_at
     return used
 

@@ -58,3 +58,12 @@ def test_nbval_compares_a_cached_execution_instead_of_running_a_kernel(tmp_path)
     execution_cache.seed({notebook(other_run, "acc 0.9", "acc 0.746"): 2.0}, cache)
     assert run_pytest(tmp_path, cache).returncode == 0
     assert stored.exists()
+
+
+def test_each_notebook_is_compared_with_its_own_cached_execution(tmp_path):
+    """Two cached notebooks in one run: each one's cells meet its own execution's outputs."""
+    cache = tmp_path / "cache"
+    for name, text in [("a", "first notebook"), ("b", "second notebook")]:
+        execution_cache.seed({notebook(tmp_path / "chapters" / f"{name}.ipynb", text, text): 1.0}, cache)
+    result = run_pytest(tmp_path, cache)
+    assert result.returncode == 0, result.stdout[-2000:]
