@@ -86,7 +86,7 @@ def compare_from_cache(items, folder=CHAPTERS, cache=None):
             continue
         executed, ran_at = found
         outputs = [c.get("outputs", []) for c in executed.cells if c.cell_type == "code"]
-        notebook_file.setup = lambda: notebook_file.setup_sanitize_files()  # no kernel
+        notebook_file.setup = notebook_file.setup_sanitize_files  # no kernel; a bound method, not a closure
         for item in cells:
             # Bound now: a closure would see the last notebook's outputs.
             item.runtest = lambda item=item, outputs=outputs, ran_at=ran_at: compare_cell(

@@ -32,7 +32,7 @@ def test_a_seeded_execution_is_found_until_the_code_changes(tmp_path):
     assert execution_cache.cached_execution(path, cache) is None
 
 
-def run_pytest(tmp_path, cache):
+def run_pytest(tmp_path, cache, *options):
     """nbval on tmp_path/chapters with the cache comparison installed, as conftest.py does."""
     (tmp_path / "plugin.py").write_text(
         "from course import execution_cache, nbval_compare\n"
@@ -41,7 +41,7 @@ def run_pytest(tmp_path, cache):
         f"    execution_cache.compare_from_cache(items, Path({str(tmp_path / 'chapters')!r}), Path({str(cache)!r}))\n")
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}"}
     return subprocess.run([sys.executable, "-m", "pytest", str(tmp_path / "chapters"), "-q", "-p", "no:cacheprovider",
-                           "-c", os.devnull, "--rootdir", str(tmp_path), "-p", "plugin", "--nbval", "--nbval-current-env"],
+                           "-c", os.devnull, "--rootdir", str(tmp_path), "-p", "plugin", "--nbval", "--nbval-current-env", *options],
                           capture_output=True, text=True, env=env, timeout=300)
 
 
@@ -57,6 +57,13 @@ def test_nbval_compares_a_cached_execution_instead_of_running_a_kernel(tmp_path)
     assert "expected 0.745, got 0.900" in failed.stdout and "execution cached at" in failed.stdout
     execution_cache.seed({notebook(other_run, "acc 0.9", "acc 0.746"): 2.0}, cache)
     assert run_pytest(tmp_path, cache).returncode == 0
+    # Two notebooks: each compares with its own cached run and its own sanitizing.
+    second = notebook(tmp_path / "chapters" / "m.ipynb", "loss 2.5 at 0x7f3a2b1c", "loss 2.5 at 0xADDRESS")
+    execution_cache.seed({notebook(tmp_path / "runs" / "m.ipynb", "loss 2.5 at 0x7f3a2b1c",
+                                   "loss 2.5 at 0x7f00ffee"): 1.0}, cache)
+    both = run_pytest(tmp_path, cache, "--nbval-sanitize-with", str(ROOT / "course" / "nbval_sanitize.cfg"))
+    assert both.returncode == 0, both.stdout[-2000:]
+    assert second.exists()
     assert stored.exists()
 
 
