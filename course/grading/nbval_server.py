@@ -11,6 +11,7 @@ Protocol, over a Unix socket: the client sends one JSON line {"args", "env", "cw
 run's process answers its pid, then pytest's exit code, one line each.
 """
 
+import atexit
 import json
 import os
 import selectors
@@ -163,8 +164,18 @@ def server():
         if _server is None or not _server.alive():
             if _server is not None:
                 _server.close()
+            if _server is None:
+                atexit.register(close_server)
             _server = NbvalServer()
         return _server
+
+
+def close_server():
+    global _server
+    with _server_lock:
+        if _server is not None:
+            _server.close()
+            _server = None
 
 
 if __name__ == "__main__":

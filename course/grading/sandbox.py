@@ -25,6 +25,7 @@ Solutions, reference outputs, hidden checks, other submissions and the gradebook
 outside what is mounted, so the student's code cannot read or write them.
 """
 
+import atexit
 import fcntl
 import json
 import os
@@ -188,6 +189,8 @@ def template():
         if _template is None or not _template.alive():
             if _template is not None:
                 _template.close()
+            if _template is None:
+                atexit.register(close_template)
             _template = KernelTemplate()
         return _template
 

@@ -246,9 +246,13 @@ def main(listener_fd):
     sys.path[0] = os.getcwd()
     STARTING_ENVIRONMENT.update(os.environ)
     listener = socket.socket(fileno=listener_fd)
-    import torch  # noqa: F401  what the setup cell of every notebook imports
+    # What every kernel imports as it starts (before the setup cell, so first, as there),
+    # then what the setup cell of every notebook imports.
+    import pdb  # noqa: F401
+    from IPython.core import debugger  # noqa: F401
+    from ipykernel import debugger, ipkernel, kernelapp, zmqshell  # noqa: F401,F811
+    import torch  # noqa: F401
     from d2l import torch as d2l  # noqa: F401
-    from ipykernel import kernelapp  # noqa: F401
     gc.collect()
     gc.freeze()  # the imported objects are never collected: forks leave their pages shared
     print("ready", flush=True)
