@@ -22,8 +22,9 @@ help:
 	@echo "make clean            remove _build/ and the execution cache"
 
 # Debian packages the tests need: bubblewrap sandboxes graded student code, Chromium
-# renders the built site for the browser tests.
-SYSTEM_PACKAGES := bubblewrap chromium
+# renders the built site for the browser tests, graphviz's `dot` draws the architecture
+# figures when notebooks execute.
+SYSTEM_PACKAGES := bubblewrap chromium graphviz
 system:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "system: $(SYSTEM_PACKAGES) installed"; \
