@@ -62,7 +62,7 @@ test: system venv data assets
 # machine's AVX2/AVX-512 paths, so stored outputs that pass here reproduce elsewhere.
 PORTABLE_ENV := ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=SSE41
 test-portable: system venv data assets
-	$(PORTABLE_ENV) $(PY) -m pytest chapters
+	$(PORTABLE_ENV) $(PY) -m pytest --fresh-kernels chapters
 
 # Every chapter and solution notebook, in kernels where each Python warning (one raised
 # inside matplotlib too, which the default filters hide) is an error: deprecations fail

@@ -13,11 +13,18 @@ from tests import nbval_record  # noqa: E402
 collect_ignore_glob = ["tests/fixtures/*", "exercises/*", "_build/*", ".venv/*"]
 
 
+def pytest_addoption(parser):
+    parser.addoption("--fresh-kernels", action="store_true",
+                     help="execute every notebook, even one whose code the execution cache holds a run of "
+                          "(make test-portable: the point is this machine's own execution)")
+
+
 def fresh_kernels(config):
-    """A run that must execute every notebook and whose passes say nothing about outputs:
-    `make warnings` (kernel warnings as errors, outputs not compared). It neither compares
-    from the execution cache nor seeds it."""
-    return config.getoption("nbval_lax") or config.pluginmanager.hasplugin("tests.kernel_warnings")
+    """A run that must execute every notebook: `make warnings` (kernel warnings as errors,
+    outputs not compared) and `make test-portable` (another processor's arithmetic). It
+    neither compares from the execution cache nor seeds it."""
+    return (config.getoption("nbval_lax") or config.getoption("fresh_kernels")
+            or config.pluginmanager.hasplugin("tests.kernel_warnings"))
 
 
 def pytest_collection_modifyitems(session, config, items):
