@@ -116,8 +116,12 @@ class NbvalServer:
                                         stdout=subprocess.PIPE, env=env)
         listener.close()
         ready = threading.Event()
-        threading.Thread(target=lambda: self.process.stdout.readline() == b"ready\n" and ready.set(),
-                         daemon=True).start()
+
+        def wait_for_ready():
+            if self.process.stdout.readline() == b"ready\n":
+                ready.set()
+
+        threading.Thread(target=wait_for_ready, daemon=True).start()
         if not ready.wait(start_seconds) or self.process.poll() is not None:
             self.close()
             raise RuntimeError("the nbval server did not start")
