@@ -83,6 +83,8 @@ def loopback_up():
 def drop_privileges(uid):
     """Become `uid` with no capabilities and no way to regain any (as setpriv --reuid
     --regid --clear-groups --inh-caps=-all --bounding-set=-all, and bwrap's no_new_privs)."""
+    if not isinstance(uid, int) or uid < 1000:
+        raise ValueError(f"not a sandbox user id: {uid!r}")
     last_cap = int(open("/proc/sys/kernel/cap_last_cap").read())
     for cap in range(last_cap + 1):
         checked(libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "drop the capability bounding set")
@@ -190,6 +192,8 @@ def supervise(conn, request, stdio):
         # Every other kernel's folders disappear under an empty, read-only file system.
         mount("tmpfs", KERNELS, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "mode=0")
         mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+        # Pseudo-terminals of its own, as bubblewrap's --dev gives each sandbox.
+        mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620")
         init = os.fork()
         if init == 0:
             conn.close()
