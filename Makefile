@@ -46,11 +46,11 @@ data: venv
 assets: venv
 	$(PY) -m course assets
 
-book: venv data assets
+book: system venv data assets
 	$(PY) -m course book student
 	@echo "open _build/html/index.html"
 
-book-instructor: venv data assets
+book-instructor: system venv data assets
 	$(PY) -m course book instructor
 	@echo "open _build/instructor/_build/html/index.html"
 

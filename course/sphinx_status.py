@@ -47,7 +47,9 @@ def collect_outputs(app, doctree):
         return
     texts = [n.astext() for n in doctree.findall(nodes.container) if "cell_output" in n.get("classes", [])]
     setup = next((m for t in texts for m in [SETUP_LINE.search(t)] if m), None)
-    runs = [ast.literal_eval(m) for t in texts for m in METRICS.findall(t)]
+    # Only the final_metrics dicts: numbers, not the same figures quoted as strings.
+    runs = [d for t in texts for m in METRICS.findall(t) for d in [ast.literal_eval(m)]
+            if all(isinstance(v, (int, float)) for v in d.values())]
     app.env.course_status = getattr(app.env, "course_status", {})
     app.env.course_status[docname] = {
         "profile": setup["profile"] if setup else "", "device": setup["device"] if setup else "",

@@ -1,6 +1,7 @@
-"""`make stamp`: put the current setup cell at the top of every section notebook."""
+"""`make stamp`: put the current setup cell at the top of every section notebook, and bring
+every architecture-drawing helper cell up to date."""
 
-from . import notebooks, setup_cell
+from . import drawing_cell, notebooks, setup_cell
 from .notebooks import CHAPTERS, SOLUTIONS
 
 
@@ -8,7 +9,7 @@ def main(argv=None):
     for folder in (CHAPTERS, SOLUTIONS):
         for path in notebooks.notebooks(folder):
             nb = notebooks.read(path)
-            if setup_cell.stamp(nb):
+            if setup_cell.stamp(nb) | drawing_cell.stamp(nb):  # `|`: both always run
                 notebooks.write(nb, path)
                 print(f"stamped {notebooks.shown(path)}")
     return 0
