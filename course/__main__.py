@@ -11,6 +11,7 @@ COMMANDS = {
     "book": ("course.book", "student | instructor | preview [STEM ...]: build the site"),
     "grade": ("course.grading.cli", "grade <dir>/<student>/*.ipynb into grades.csv and feedback"),
     "bench": ("course.bench", "[quick|full] [STEM ...]: execute chapters, record times and accuracies"),
+    "mutants": ("course.mutants", "[STEM ...]: grade the recorded wrong answers, record what they print"),
     "execute": ("course.execute", "run notebooks top to bottom and store their outputs"),
 }
 

@@ -38,3 +38,6 @@ def student_site():
 @pytest.fixture(scope="session")
 def instructor_site():
     return build_site("instructor", book.with_solutions(book.load_toc()))
+
+
+from tests.grading_batch import graded  # noqa: E402,F401  (one graded batch for the grading tests)

@@ -2,50 +2,13 @@
 one of its cells reproduces its stored output, so this run is also the solutions' nbval),
 the untouched stub gets zero, and one wrong exercise loses exactly its points.
 
-All submissions of all sections are graded in one batch, two at a time."""
-
-import shutil
+All submissions of all sections are graded in one batch, two at a time, with the mutants of
+tests/test_mutants.py (the `graded` fixture of tests/grading_batch.py)."""
 
 import pytest
 
-from course import notebooks
-from course.grading import cli, gradebook, sandbox
-from course.notebooks import EXERCISES, SOLUTIONS
-from tests import grading_helpers as h
-
-STEMS = [p.stem for p in notebooks.notebooks(SOLUTIONS)]
-
-
-@pytest.fixture(scope="session")
-def graded(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("sections")
-    for stem in STEMS:
-        for who, source in (("solution", SOLUTIONS), ("untouched", EXERCISES)):
-            (folder / who).mkdir(exist_ok=True)
-            shutil.copy(source / f"{stem}.ipynb", folder / who / f"{stem}.ipynb")
-        (folder / "one-wrong").mkdir(exist_ok=True)
-        notebooks.write(h.with_stub_answer(stem, wrong_exercise(stem)), folder / "one-wrong" / f"{stem}.ipynb")
-    (folder / "right-but-different").mkdir()
-    for stem, answers in RIGHT_BUT_DIFFERENT.items():
-        notebooks.write(h.solved_stub(stem, answers), folder / "right-but-different" / f"{stem}.ipynb")
-    out = tmp_path_factory.mktemp("gradebook")
-    limits = sandbox.Limits(cell_seconds=300, notebook_seconds=900)
-    outcomes = cli.grade_all(cli.find_submissions(folder), folder, out, jobs=2, limits=limits)
-    return {o.submission: o for o in outcomes}
-
-
-# Correct answers that print differently from the solution, within the comparison's rules.
-RIGHT_BUT_DIFFERENT = {
-    # X * (X > 0) is -0.0 where X < 0: printed "-0.0", as right as the solution's 0.0.
-    "5_2_mlp_implementation": {("1", 1): "def relu_copy(X):\n    return X * (X > 0)"},
-}
-
-
-def wrong_exercise(stem):
-    """The exercise the one-wrong submission leaves as a stub: the last auto-checked one, since
-    some sections build later answers on earlier ones (a wrong exercise 1 in 8.2 also breaks
-    exercise 2, which uses its block), and that cascade is the content's, not the grader's."""
-    return list(h.auto_exercises(stem))[-1]
+from course.grading import gradebook
+from tests.grading_batch import RIGHT_BUT_DIFFERENT, STEMS, wrong_exercise
 
 
 def table(outcome):

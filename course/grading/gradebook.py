@@ -53,7 +53,10 @@ def fenced(text):
 
 def feedback(outcome):
     """The student's feedback: what passed, and for failed public checks expected vs actual.
-    Hidden checks are reported by outcome alone, never by content or output."""
+    Hidden checks are reported by outcome alone, never by content or output. Where a
+    failing check printed what a recorded mutant printed, the mutant's slip line is named
+    (course/mutants.py): a sentence its author wrote, never check source or output."""
+    from ..mutants import feedback_slips
     lines = [f"# Feedback: {outcome.submission}", ""]
     if outcome.invalid:
         lines += [f"This file could not be graded: {outcome.invalid}.",
@@ -62,6 +65,7 @@ def feedback(outcome):
     total = sum(r["points"] for r in rows(outcome) if isinstance(r["points"], int))
     auto_max = sum(i["max_points"] for i in outcome.exercises.values() if not i["manual"])
     lines += [f"Section {outcome.section}: {total} of {auto_max} auto-graded points.", ""]
+    slips = feedback_slips(outcome)
     for exercise, info in outcome.exercises.items():
         points, status = exercise_status(outcome, exercise)
         lines.append(f"## Exercise {exercise}: {status}"
@@ -72,6 +76,8 @@ def feedback(outcome):
             continue
         if outcome.answer_problems.get(exercise) == "timeout":
             lines += ["Your answer cell ran past the time limit and was stopped.", ""]
+        for slip in slips.get(exercise, []):
+            lines += [f"Likely slip: {slip}", "(what an answer with this mistake prints, you printed)", ""]
         public = [c for c in outcome.checks if c.exercise == exercise and not c.hidden]
         hidden = [c for c in outcome.checks if c.exercise == exercise and c.hidden]
         for n, check in enumerate(public, 1):

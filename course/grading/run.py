@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,7 @@ class Outcome:
     answer_problems: dict = field(default_factory=dict)  # exercise -> status of its answer cell
     prose: dict = field(default_factory=dict)  # exercise -> the student's written answers
     cells: dict = field(default_factory=dict)  # code cell number -> record, for tests
+    seconds: float = 0.0  # wall time of the nbval run (the mutation suite's timings)
 
 
 def classify(record):
@@ -145,7 +147,9 @@ def grade(path, submissions_root, limits, uid=None, unsandboxed=False, solutions
     assembled = assemble(nb, solution, section)
     outcome.exercises = exercise_table(assembled.exercises)
     outcome.prose = assembled.answers_text
+    start = time.perf_counter()
     records = run_nbval(assembled, limits, uid, unsandboxed)
+    outcome.seconds = time.perf_counter() - start
     mark_kernel_death(records)
     outcome.cells = records
     for ex, cells in assembled.answer_code_index.items():

@@ -1,0 +1,77 @@
+"""One graded batch for all grading tests of the sections (tests/test_grading_sections.py
+and tests/test_mutants.py): the solution, the untouched stub, a one-wrong submission and
+the right-but-different answers of every section, and every round of its mutants, graded
+two at a time by the real grader. One batch shares the kernel template and keeps both
+cores busy to the end.
+
+Only the sections whose tests were selected are graded (`pytest -k 2_1` grades 2.1)."""
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from course import mutants, notebooks
+from course.grading import cli, sandbox
+from course.notebooks import EXERCISES, SOLUTIONS
+from tests import grading_helpers as h
+
+STEMS = [p.stem for p in notebooks.notebooks(SOLUTIONS)]
+
+# Correct answers that print differently from the solution, within the comparison's rules.
+RIGHT_BUT_DIFFERENT = {
+    # X * (X > 0) is -0.0 where X < 0: printed "-0.0", as right as the solution's 0.0.
+    "5_2_mlp_implementation": {("1", 1): "def relu_copy(X):\n    return X * (X > 0)"},
+}
+
+
+def wrong_exercise(stem):
+    """The exercise the one-wrong submission leaves as a stub: the last auto-checked one, since
+    some sections build later answers on earlier ones (a wrong exercise 1 in 8.2 also breaks
+    exercise 2, which uses its block), and that cascade is the content's, not the grader's."""
+    return list(h.auto_exercises(stem))[-1]
+
+
+@dataclass
+class Batch:
+    outcomes: dict  # submission name -> Outcome
+    rounds: dict  # mutant-round submission name -> (stem, entries)
+    out: Path  # grades.csv and feedback/
+    stems: list
+    seconds: float
+    problems: list = field(default_factory=list)
+
+    def __getitem__(self, name):
+        return self.outcomes[name]
+
+
+def selected_stems(session):
+    """The sections whose grading tests this session runs (all when none names one)."""
+    wanted = {item.callspec.params["stem"] for item in session.items
+              if getattr(item, "callspec", None) and "stem" in item.callspec.params
+              and Path(str(item.fspath)).name in ("test_grading_sections.py", "test_mutants.py")}
+    return [s for s in STEMS if s in wanted] or STEMS
+
+
+@pytest.fixture(scope="session")
+def graded(request, tmp_path_factory):
+    stems = selected_stems(request.session)
+    folder = tmp_path_factory.mktemp("sections")
+    for stem in stems:
+        for who, source in (("solution", SOLUTIONS), ("untouched", EXERCISES)):
+            (folder / who).mkdir(exist_ok=True)
+            shutil.copy(source / f"{stem}.ipynb", folder / who / f"{stem}.ipynb")
+        (folder / "one-wrong").mkdir(exist_ok=True)
+        notebooks.write(h.with_stub_answer(stem, wrong_exercise(stem)), folder / "one-wrong" / f"{stem}.ipynb")
+    (folder / "right-but-different").mkdir()
+    for stem, answers in RIGHT_BUT_DIFFERENT.items():
+        if stem in stems:
+            notebooks.write(h.solved_stub(stem, answers), folder / "right-but-different" / f"{stem}.ipynb")
+    rounds = mutants.write_rounds([s for s in stems if mutants.mutants_path(s).exists()], folder)
+    out = tmp_path_factory.mktemp("gradebook")
+    limits = sandbox.Limits(cell_seconds=300, notebook_seconds=900)
+    start = time.perf_counter()
+    outcomes = cli.grade_all(cli.find_submissions(folder), folder, out, jobs=2, limits=limits)
+    return Batch({o.submission: o for o in outcomes}, rounds, out, stems, time.perf_counter() - start)

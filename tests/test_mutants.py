@@ -1,0 +1,135 @@
+"""The mutation suite: every recorded wrong answer (solutions/<stem>.mutants.yml) must lose
+its exercise's points, caught by the kind of check it declares; every recorded
+right-but-different answer must get full marks. Graded with the real grader in the shared
+batch (tests/grading_batch.py), several exercises' mutants to a submission.
+
+Also: the recorded outputs the feedback reads are what the mutants print now, feedback
+names the slip and leaks nothing, and no exercise is answered by a line of its chapter."""
+
+import re
+
+import pytest
+
+from course import exercises, mutants, notebooks
+from course.grading import gradebook
+from course.notebooks import CHAPTERS
+from course.output_compare import first_mismatch
+from tests import grading_helpers as h
+from tests.grading_batch import STEMS
+
+MUTATED = mutants.stems_with_mutants()
+
+
+def verdicts(graded, stem):
+    found = []
+    for name, (s, entries) in graded.rounds.items():
+        if s == stem:
+            v, problems = mutants.judge(graded[name], entries)
+            found.append((v, problems))
+    return [v for vs, _ in found for v in vs], [p for _, ps in found for p in ps]
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_auto_checked_exercise_has_three_mutants_and_the_section_an_alternative(stem):
+    assert mutants.mutants_path(stem).exists(), f"no {notebooks.shown(mutants.mutants_path(stem))}"
+    suite = mutants.load(stem)
+    counts = {ex: 0 for ex in h.auto_exercises(stem)}
+    for m in suite.mutants:
+        counts[m.exercise] += 1
+    assert all(n >= 3 for n in counts.values()), f"mutants per exercise: {counts}"
+    assert suite.alternatives, "no correct-but-different answer"
+
+
+@pytest.mark.parametrize("stem", MUTATED)
+def test_mutants_lose_their_points_and_alternatives_get_full_marks(graded, stem):
+    found, problems = verdicts(graded, stem)
+    problems += [p for v in found if (p := mutants.entry_problems(v))]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("stem", MUTATED)
+def test_recorded_outputs_are_what_the_mutants_print(graded, stem):
+    found, _ = verdicts(graded, stem)
+    now = mutants.recorded_entries(found)
+    stored = mutants.read_recorded(stem)
+    hint = f"run `.venv/bin/python -m course mutants {stem}` and commit {notebooks.shown(mutants.recorded_path(stem))}"
+    assert [(m["exercise"], m["slip"], [o["check"] for o in m["outputs"]]) for m in stored] == \
+        [(m["exercise"], m["slip"], [o["check"] for o in m["outputs"]]) for m in now], hint
+    for old, new in zip(stored, now):
+        for a, b in zip(old["outputs"], new["outputs"]):
+            assert first_mismatch(a["output"], b["output"]) is None, (old["slip"], a["check"], hint)
+
+
+def secrets_of(stem):
+    """Solution lines and hidden-check source and output: what no feedback may show."""
+    sol = h.solution(stem)
+    found = [line.strip() for ans in h.solution_answers(stem).values() for line in ans.splitlines()
+             if len(line.strip()) > 15 and "SOLUTION" not in line]
+    for cell in sol.cells:
+        if cell.cell_type == "code" and cell.source.lstrip().startswith("# Hidden check"):
+            found += [l.strip() for l in cell.source.splitlines()[1:] if len(l.strip()) > 15]
+            found += [l.strip() for l in exercises.text_of(cell.outputs).splitlines() if len(l.strip()) > 8]
+    return found
+
+
+@pytest.mark.parametrize("stem", MUTATED)
+def test_feedback_names_the_slip_and_leaks_nothing(graded, stem):
+    secrets = secrets_of(stem)
+    for m in mutants.load(stem).mutants:
+        leaked = [s for s in secrets if s in m.slip]
+        assert not leaked, f"{m.name}: the slip shows {leaked}"
+    for name, (s, entries) in graded.rounds.items():
+        if s != stem:
+            continue
+        text = gradebook.feedback(graded[name])
+        for entry in entries:
+            if entry.is_mutant:
+                assert f"Likely slip: {entry.slip}" in text, f"{name}: feedback misses '{entry.slip}'"
+        public_expected = [c.expected for c in graded[name].checks if not c.hidden]
+        leaked = [x for x in secrets if x in text and not any(x in e for e in public_expected)]
+        assert not leaked, f"{name}: feedback shows {leaked}"
+
+
+def test_report_kill_rate_and_times(graded, capsys):
+    by_stem = {}
+    for name, (stem, entries) in graded.rounds.items():
+        by_stem.setdefault(stem, []).extend(mutants.judge(graded[name], entries)[0])
+    assert by_stem or not set(graded.stems) & set(MUTATED)
+    with capsys.disabled():
+        print("\nmutation suite:")
+        for line in mutants.report(by_stem):
+            print("  " + line)
+        seconds = sum(graded[name].seconds for name in graded.rounds)
+        print(f"  mutant rounds: {len(graded.rounds)} submissions, {seconds:.0f} s of grading "
+              f"(2 at a time); whole batch {graded.seconds:.0f} s")
+
+
+# Solution lines that may appear in their chapter, with the reason.
+COPY_ALLOWED = {
+}
+MIN_COPIED = 40
+
+
+def copied_lines(stem):
+    """Solution answer lines of MIN_COPIED+ characters found verbatim in the chapter's code."""
+    chapter = notebooks.read(CHAPTERS / f"{stem}.ipynb")
+    text = "\n".join(c.source for c in chapter.cells if c.cell_type == "code")
+    lines = {re.sub(r"\s+", " ", l.strip()) for l in text.splitlines()}
+    found = []
+    for source in h.solution_answers(stem).values():
+        inside = False
+        for line in source.splitlines():
+            if exercises.BEGIN.match(line):
+                inside = True
+            elif exercises.END.match(line):
+                inside = False
+            elif inside:
+                norm = re.sub(r"\s+", " ", line.strip())
+                if len(norm) >= MIN_COPIED and norm in lines and norm not in COPY_ALLOWED.get(stem, {}):
+                    found.append(norm)
+    return found
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_no_solution_line_is_copied_from_the_chapter(stem):
+    assert not copied_lines(stem), "answer lines the chapter hands over verbatim"
