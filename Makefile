@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help system venv data assets bench book book-instructor test test-portable warnings exercises stamp grade bench-grade clean
+.PHONY: help system venv data assets bench book book-instructor test test-portable warnings exercises stamp grade bench-grade colab-check stall-check clean
 
 help:
 	@echo "make book             set up, fetch data, build the site into _build/html"
@@ -16,6 +16,8 @@ help:
 	@echo "make grade SUBMISSIONS=dir [OUT=dir] [JOBS=n] [SCHEDULER=tcp://host:8786]   grade students' exercise notebooks"
 	@echo "make bench-grade      grading throughput (submissions a minute) and where the seconds go"
 	@echo "make bench [PROFILE=full]  execute every chapter, record times and accuracies in _build/bench"
+	@echo "make colab-check      every chapter, solution and solved exercise as on Colab's Python 3.13, newest packages"
+	@echo "make stall-check [RUNS=100] [MINUTES=m]  execute the widget chapters many times; any stall?"
 	@echo "make data             fetch and verify Fashion-MNIST and the Kaggle CSVs into data/"
 	@echo "make exercises        regenerate exercises/ from solutions/"
 	@echo "make stamp            stamp the setup cell into every chapter and solution"
@@ -78,6 +80,19 @@ bench: venv data
 
 exercises: venv
 	$(PY) -m course exercises
+
+# Colab's runtime: a Python 3.13 virtualenv with the newest releases of what Colab preinstalls
+# (_build/colab/venv: about 6 GB with torch's CUDA build, made once), a stand-in google.colab
+# so the setup cell takes its Colab branch, then every chapter, solution and solved exercise.
+# Table: _build/colab/colab-check.md. FRESH=1 makes the virtualenv again (newer releases).
+colab-check: venv data
+	$(PY) -m course colab-check $(if $(FRESH),--fresh)
+
+# Execute every chapter with a widget RUNS times as the book build does (nbclient's widget
+# stall, course/nbclient_fix.py); MINUTES caps the time. Table: _build/stall-check/.
+RUNS ?= 100
+stall-check: venv data
+	$(PY) -m course stall-check --runs $(RUNS) $(if $(MINUTES),--minutes $(MINUTES))
 
 # Exercises are generated from the solutions, so they follow the new setup cell too.
 stamp: venv

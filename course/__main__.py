@@ -13,6 +13,8 @@ COMMANDS = {
     "bench": ("course.bench", "[quick|full] [STEM ...]: execute chapters, record times and accuracies"),
     "mutants": ("course.mutants", "[STEM ...]: grade the recorded wrong answers, record what they print"),
     "execute": ("course.execute", "run notebooks top to bottom and store their outputs"),
+    "stall-check": ("course.stall_check", "execute the widget chapters many times; record any stall"),
+    "colab-check": ("course.colab_check", "run every notebook as on Colab's Python 3.13 with the newest packages"),
 }
 
 

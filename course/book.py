@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from . import execution_cache
+from .execute import CELL_TIMEOUT
 from .notebooks import ROOT
 
 BUILD = ROOT / "_build"
@@ -160,6 +161,7 @@ def site_config(path, execute="off", cache=None):
     repo = repository()
     config["repository"].update(url=repo["url"], branch=repo["branch"])
     config["execute"]["execute_notebooks"] = execute
+    config["execute"]["timeout"] = CELL_TIMEOUT.get(execution_cache.profile(), CELL_TIMEOUT["full"])
     # One execution cache for every build and for `make test` (course/execution_cache.py).
     config["execute"]["cache"] = str(cache or execution_cache.cache_dir())
     config["sphinx"]["local_extensions"] = {name: str(ROOT) for name in config["sphinx"]["local_extensions"]}

@@ -12,19 +12,30 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from . import notebooks, setup_cell
+from . import nbclient_fix, notebooks, setup_cell
 
-CELL_TIMEOUT = 1800  # seconds; the full profile's longest training cell on a GPU fits
+# Seconds one cell may run before the execution fails, naming the notebook and the cell.
+# quick: a whole notebook takes about a minute on a 2-core CPU; full: the book's longest
+# training run on one GPU fits. The book build takes the same from course/book.py.
+CELL_TIMEOUT = {"quick": 300, "full": 1800}
+# Seconds to wait, once a cell has replied, for the rest of its output. nbclient's default
+# (4 s, then only a log line) can drop output on a loaded machine; here it fails the cell.
+IOPUB_TIMEOUT = 60
+# What run() raises when a notebook does not finish: a cell raised, timed out, or its kernel died.
+FAILURES = (CellExecutionError, CellTimeoutError, DeadKernelError)
 
 
-def run(nb, folder, profile, timeout=CELL_TIMEOUT):
+def run(nb, folder, profile, timeout=None):
     """Execute nb top to bottom in a fresh kernel working in folder, in a run profile; the
-    outputs and widget state go into nb. Raises CellExecutionError when a cell raises."""
+    outputs and widget state go into nb. Raises one of FAILURES when it does not finish
+    (a timeout's message says which cell: course/nbclient_fix.py)."""
+    nbclient_fix.install()  # no stall after a widget cell (jupyter/nbclient#312)
     os.environ["COURSE_PROFILE"] = profile
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    NotebookClient(nb, timeout=timeout or CELL_TIMEOUT[profile], kernel_name="python3",
                    resources={"metadata": {"path": str(folder)}},
+                   iopub_timeout=IOPUB_TIMEOUT, raise_on_iopub_timeout=True,
                    record_timing=False, store_widget_state=True).execute()
 
 
@@ -49,8 +60,9 @@ def main(argv=None):
     for name in argv:
         try:
             seconds = execute(name, profile)
-        except CellExecutionError as e:
-            print(f"{name}: a cell raised; nothing was written.\n{e}", file=sys.stderr)
+        except FAILURES as e:
+            what = "a cell raised" if isinstance(e, CellExecutionError) else "it did not finish"
+            print(f"{name}: {what}; nothing was written.\n{e}", file=sys.stderr)
             return 1
         print(f"{name}: executed in {seconds:.1f} s ({profile} profile)")
     return 0

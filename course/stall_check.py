@@ -1,0 +1,139 @@
+"""`make stall-check [RUNS=100] [MINUTES=...]`: execute every chapter with a widget many times,
+as the book build does, and record each run's seconds and any stall (issue 20).
+
+A stall is the one nbclient had (course/nbclient_fix.py): the kernel has answered a cell,
+and nbclient does not notice. Each run measures, for every cell, how long nbclient took to
+return after the kernel sent the cell's execute_reply (the reply's own timestamp, and
+nbclient's on_cell_executed hook); a run whose longest such wait exceeds STALL_SECONDS, or
+that does not finish, is a stall. Runs go one notebook at a time, RUNS consecutive
+executions each, the lightest notebook first; with MINUTES, each notebook gets an equal share
+of the time left, so light notebooks get more runs. Copies run in a
+temporary folder beside a link to data/, never the chapters themselves. The table goes to
+_build/stall-check/stall-check.md (and .csv), rewritten after every run.
+
+    python -m course stall-check [--runs N] [--minutes M] [--unpatched] [STEM ...]
+
+--unpatched runs without the fix, to see the stall happen.
+"""
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from jupyter_cache.executors.utils import single_nb_execution
+
+from . import execute, nbclient_fix, notebooks
+from .notebooks import CHAPTERS, ROOT
+
+OUT = ROOT / "_build" / "stall-check"
+# The chapters with an ipywidgets explorer, lightest first (seconds measured here, quick profile).
+WIDGET_CHAPTERS = ["2_4_calculus", "5_1_multilayer_perceptrons", "3_1_linear_regression",
+                   "2_6_probability_and_statistics", "2_1_data_manipulation", "7_3_padding_and_stride",
+                   "5_4_numerical_stability_and_initialization", "3_6_generalization",
+                   "7_2_convolutions_for_images", "8_2_vgg", "8_5_batch_normalization", "3_7_weight_decay"]
+# A reply that nbclient takes longer than this to notice is a stall (normally milliseconds).
+STALL_SECONDS = 5.0
+
+
+def widget_chapters():
+    """The chapter notebooks that create an ipywidgets widget."""
+    found = [p for p in notebooks.notebooks(CHAPTERS) if "import ipywidgets" in p.read_text(encoding="utf-8")]
+    order = {stem: i for i, stem in enumerate(WIDGET_CHAPTERS)}
+    return sorted(found, key=lambda p: order.get(p.stem, len(order)))
+
+
+def parse_time(stamp):
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def run_once(path, profile="quick"):
+    """Execute a copy of path as the book build does (jupyter-cache's single_nb_execution,
+    the book's timeout); returns (seconds, longest wait after a reply in seconds, error or None)."""
+    nb = notebooks.read(path)
+    waits = []
+
+    def on_cell_executed(cell, cell_index, execute_reply):
+        replied = parse_time(cell.metadata["execution"]["shell.execute_reply"])
+        waits.append((datetime.now(timezone.utc) - replied).total_seconds())
+
+    with tempfile.TemporaryDirectory(prefix="stall-check-") as scratch:
+        work = Path(scratch) / "chapters"
+        work.mkdir()
+        os.symlink(ROOT / "data", Path(scratch) / "data")  # '../data' as from chapters/
+        os.environ["COURSE_PROFILE"] = profile
+        # record_timing stores the reply's timestamp in the cell; nothing else differs from the build.
+        result = single_nb_execution(nb, cwd=str(work), timeout=execute.CELL_TIMEOUT[profile],
+                                     allow_errors=False, record_timing=True,
+                                     on_cell_executed=on_cell_executed)
+    error = None if result.err is None else f"{type(result.err).__name__}: {str(result.err).splitlines()[0][:200]}"
+    return result.time, max(waits, default=0.0), error
+
+
+def summary(rows):
+    """Per notebook: runs, median and max seconds, longest wait after a reply, stalls, errors."""
+    table = {}
+    for row in rows:
+        table.setdefault(row["notebook"], []).append(row)
+    lines = []
+    for name, runs in table.items():
+        seconds = [r["seconds"] for r in runs]
+        stalls = sum(r["stall"] for r in runs)
+        errors = sorted({r["error"] for r in runs if r["error"]})
+        lines.append({"notebook": name, "runs": len(runs), "median_s": round(statistics.median(seconds), 1),
+                      "max_s": round(max(seconds), 1), "max_reply_wait_s": round(max(r["reply_wait"] for r in runs), 2),
+                      "stalls": stalls, "errors": "; ".join(errors)})
+    return lines
+
+
+def write(rows, out, note):
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "stall-check.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["notebook", "run", "seconds", "reply_wait", "stall", "error"])
+        writer.writeheader()
+        writer.writerows(rows)
+    lines = [f"# Stall check ({note})", "",
+             "| notebook | runs | median s | max s | longest wait after a reply, s | stalls | errors |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    lines += [f"| {r['notebook']} | {r['runs']} | {r['median_s']} | {r['max_s']} | {r['max_reply_wait_s']} "
+              f"| {r['stalls']} | {r['errors']} |" for r in summary(rows)]
+    (out / "stall-check.md").write_text("\n".join(lines) + "\n")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m course stall-check", description=__doc__.splitlines()[0])
+    parser.add_argument("stems", nargs="*", help="chapter stems (default: every chapter with a widget)")
+    parser.add_argument("--runs", type=int, default=100, help="consecutive executions per notebook")
+    parser.add_argument("--minutes", type=float, default=None, help="start no run after this long in all")
+    parser.add_argument("--unpatched", action="store_true", help="without course/nbclient_fix.py")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if not args.unpatched:
+        nbclient_fix.install()
+    paths = [CHAPTERS / f"{s}.ipynb" for s in args.stems] if args.stems else widget_chapters()
+    note = (f"{'without' if args.unpatched else 'with'} course/nbclient_fix.py, quick profile, "
+            f"stall = a reply noticed more than {STALL_SECONDS:.0f} s late or a run that did not finish, "
+            f"started {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+    end = None if args.minutes is None else time.monotonic() + 60 * args.minutes
+    rows = []
+    for i, path in enumerate(paths):
+        # An equal share of the time left to each notebook still to run: light notebooks get
+        # more runs, and time a notebook leaves unused goes to the next.
+        stop = None if end is None else time.monotonic() + (end - time.monotonic()) / (len(paths) - i)
+        for run in range(1, args.runs + 1):
+            if stop is not None and time.monotonic() > stop:
+                break
+            seconds, wait, error = run_once(path)
+            stall = wait > STALL_SECONDS or error is not None and "Timeout" in error
+            rows.append({"notebook": path.stem, "run": run, "seconds": round(seconds, 2),
+                         "reply_wait": round(wait, 3), "stall": int(stall), "error": error or ""})
+            write(rows, args.out, note)
+            print(f"{path.stem} run {run}: {seconds:.1f} s, longest wait after a reply {wait:.2f} s"
+                  + (" STALL" if stall else "") + (f" {error}" if error else ""), flush=True)
+    print((args.out / "stall-check.md").read_text() if rows else "no run started")
+    return int(any(r["stall"] or r["error"] for r in rows))
