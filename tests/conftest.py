@@ -1,6 +1,8 @@
 """Fixtures shared by the tests of the built site."""
 
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -32,6 +34,10 @@ def build_site(name, toc, seed_from_nbval=False):
 
 @pytest.fixture(scope="session")
 def student_site():
+    """The student site, built for this session; COURSE_TEST_SITE=<folder of a built
+    site's index.html> tests that site instead (one built with --path-output elsewhere)."""
+    if os.environ.get("COURSE_TEST_SITE"):
+        return Path(os.environ["COURSE_TEST_SITE"])
     return build_site("student", book.load_toc(), seed_from_nbval=True)
 
 

@@ -1,13 +1,15 @@
 """The built site as a reader meets it: every page of the TOC in headless Chromium (Debian's,
 driven by Playwright; no browser is ever downloaded), served from localhost.
 
-Screenshots of the landing page, a chapter with a plot and a widget, an exercise page, the
-status page and every figure (the cells tagged `figure`: the drawings of kernels, pooling
-windows and architectures) are saved under _build/screenshots/ for a person to look at.
+Screenshots of the landing page, a chapter with a plot and an explorer, an exercise page, the
+status page, each explorer before and after each of its controls moves, and every figure
+(the cells tagged `figure`: the drawings of kernels, pooling windows and architectures) are
+saved under _build/screenshots/ (or COURSE_SCREENSHOTS) for a person to look at.
 """
 
 import functools
 import http.server
+import os
 import re
 import threading
 import urllib.parse
@@ -15,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from course import book, notebooks
+from course import book, explorer_cell, notebooks
 from course.notebooks import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-quic"]
-SCREENSHOTS = ROOT / "_build" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("COURSE_SCREENSHOTS", ROOT / "_build" / "screenshots"))
 PAGES = ["index", *book.toc_files(book.load_toc())]
 
 
@@ -60,10 +62,15 @@ def visit(browser, url):
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
+    # The site works offline: anything fetched from another host (a CDN) is an error.
+    site = urllib.parse.urlparse(url).netloc
+    page.on("request", lambda r: errors.append(f"external request: {r.url}")
+            if urllib.parse.urlparse(r.url).scheme in ("http", "https")
+            and urllib.parse.urlparse(r.url).netloc != site else None)
     page.goto(url, wait_until="load")
     page.wait_for_function("() => !window.MathJax || !window.MathJax.startup || window.MathJax.startup.promise")
     page.evaluate("() => window.MathJax && window.MathJax.startup ? window.MathJax.startup.promise : null")
-    if page.locator("script[type='application/vnd.jupyter.widget-state+json']").count():
+    if page.locator("script[type='application/vnd.jupyter.widget-view+json']").count():
         page.wait_for_selector(".jupyter-widgets", timeout=15000)
     return page, errors
 
@@ -150,14 +157,90 @@ def test_page_reads_well(browser, site_url, entry):
         page.close()
 
 
-def test_widgets_render_from_saved_state(browser, site_url):
+def explorer_pages():
+    """Chapters whose notebook has an explorer (course/explorers.py)."""
+    return [entry for entry in PAGES if (ROOT / f"{entry}.ipynb").exists()
+            and explorer_cell.find(notebooks.read(ROOT / f"{entry}.ipynb"))]
+
+
+def shown_state(explorer):
+    """The state the reader sees: its key and its content."""
+    state = explorer.locator(".course-explorer-state:not([hidden])")
+    assert state.count() == 1, f"{state.count()} states shown at once"
+    return state.get_attribute("data-state"), state.inner_html()
+
+
+def move(control):
+    """Move a control as a reader would: a slider one step (by keyboard), another option in
+    a menu, a click on a checkbox."""
+    kind = control.evaluate("c => c.tagName === 'SELECT' ? 'select' : c.type")
+    if kind == "range":
+        control.focus()
+        at_end = control.evaluate("c => Number(c.value) === Number(c.max)")
+        control.press("ArrowLeft" if at_end else "ArrowRight")
+    elif kind == "select":
+        options = control.locator("option").count()
+        current = int(control.input_value())
+        control.select_option(str((current + 1) % options))
+    else:
+        control.click()
+
+
+@pytest.mark.parametrize("entry", explorer_pages())
+def test_explorer_responds_on_the_static_page(browser, site_url, entry):
+    """Each explorer's controls switch what the reader sees, with no kernel behind the page;
+    screenshots before and after every move go to the screenshots folder."""
+    page, errors = visit(browser, site_url + f"{entry}.html")
+    try:
+        assert not errors, f"{entry}: {errors[:5]}"
+        explorer = page.locator(".course-explorer").first
+        explorer.scroll_into_view_if_needed()
+        controls = explorer.locator("[data-control]")
+        assert controls.count() >= 1, f"{entry}: no control to move"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        stem = entry.split("/")[1]
+        for i in range(controls.count()):
+            before = shown_state(explorer)
+            shot_before = explorer.screenshot(path=str(SCREENSHOTS / f"explorer_{stem}_{i + 1}_before.png"))
+            move(controls.nth(i))
+            after = shown_state(explorer)
+            shot_after = explorer.screenshot(path=str(SCREENSHOTS / f"explorer_{stem}_{i + 1}_after.png"))
+            name = controls.nth(i).get_attribute("data-control")
+            assert after[0] != before[0], f"{entry}: moving {name} kept state {before[0]}"
+            assert after[1] != before[1], f"{entry}: moving {name} changed nothing the reader sees"
+            assert shot_after != shot_before, f"{entry}: moving {name} left the explorer looking the same"
+        assert not errors, f"{entry}: {errors[:5]}"
+    finally:
+        page.close()
+
+
+def test_broadcasting_explorer_answers_a_chosen_pair_of_shapes(browser, site_url):
     page, errors = visit(browser, site_url + "chapters/2_1_data_manipulation.html")
     try:
-        assert not errors
-        boxes = page.locator(".jupyter-widgets input[type='text']")
-        assert boxes.count() == 2 and boxes.first.input_value() == "3, 1"
-        assert "result shape: (3, 4)" in page.inner_text(".jupyter-widgets.widget-output, .widget-output")
-        assert page.locator("div.cell_output img").count() >= 1, "the static figure beside the widget"
+        explorer = page.locator(".course-explorer").first
+        assert "result shape: (3, 4)" in explorer.inner_text()
+        explorer.locator("select[data-control='shape_a']").select_option(label="2, 3")
+        explorer.locator("select[data-control='shape_b']").select_option(label="4")
+        text = explorer.locator(".course-explorer-state:not([hidden])").inner_text()
+        assert "axis 1: 3 vs 4 -> INCOMPATIBLE" in text and "PyTorch refuses" in text, text
+        assert not errors, errors[:5]
+    finally:
+        page.close()
+
+
+def test_a_kernel_only_control_says_where_to_move_it(browser, site_url):
+    """2.6 keeps its seed at 0 on the page (the figure above it shows five runs)."""
+    page, errors = visit(browser, site_url + "chapters/2_6_probability_and_statistics.html")
+    try:
+        fixed = page.locator(".course-explorer .course-explorer-fixed")
+        assert fixed.count() == 1 and fixed.inner_text().startswith("seed 0")
+        note = fixed.locator("a.course-explorer-colab")
+        assert note.inner_text() == "Open in Colab to move this"
+        repo = book.repository()
+        assert note.get_attribute("href") == (f"https://colab.research.google.com/github/{repo['slug']}/blob/"
+                                              f"{repo['branch']}/chapters/2_6_probability_and_statistics.ipynb")
+        assert page.locator(".course-explorer [data-control='seed']").count() == 0
+        assert not errors, errors[:5]
     finally:
         page.close()
 
@@ -208,7 +291,7 @@ def test_screenshots_for_a_person_to_look_at(browser, site_url):
     shots = {  # name: (page, element to scroll to the top, or None for the whole page)
         "landing": ("index.html", None),
         "chapter_plot": (chapter, "div.cell_output img"),
-        "chapter_widget": (chapter, ".jupyter-widgets"),
+        "chapter_explorer": (chapter, ".course-explorer"),
         "exercise": ("exercises/2_1_data_manipulation.html", None),
         "status": ("status.html", None),
     }
