@@ -50,3 +50,21 @@ def with_stub_answer(stem, exercise):
         if role == "answer" and ex == exercise:
             nb.cells[i].source = stubs[(ex, slot)].source
     return nb
+
+
+def secrets(stem):
+    """What no feedback may show: solution answer lines, hidden-check source and output."""
+    found = [line.strip() for ans in solution_answers(stem).values() for line in ans.splitlines()
+             if len(line.strip()) > 15 and "SOLUTION" not in line]
+    for cell in solution(stem).cells:
+        if cell.cell_type == "code" and cell.source.lstrip().startswith("# Hidden check"):
+            found += [l.strip() for l in cell.source.splitlines()[1:] if len(l.strip()) > 15]
+            found += [l.strip() for l in exercises.text_of(cell.outputs).splitlines() if len(l.strip()) > 8]
+    return found
+
+
+def leaked_into_feedback(stem, outcome, text):
+    """The secrets of the section that a feedback text shows, except lines a public check's
+    expected output (which the exercise shows anyway) also holds."""
+    public = [c.expected for c in outcome.checks if not c.hidden]
+    return [s for s in secrets(stem) if s in text and not any(s in e for e in public)]

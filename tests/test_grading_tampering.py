@@ -221,6 +221,18 @@ def test_tampering_earns_no_point_over_the_wrong_answers(tampered, stem, tamperi
         assert "passed" not in check_statuses(outcome, ex, hidden=True), (stem, ex, tampering)
 
 
+@pytest.mark.parametrize("stem", WRONG)
+def test_feedback_of_tampered_submissions_shows_no_secret(tampered, stem):
+    """Feedback, its likely-slip lines included, never shows a solution line or a hidden
+    check, whatever the kernel printed."""
+    for name, outcome in tampered.items():
+        if name.endswith(f"/{stem}.ipynb"):
+            text = gradebook.feedback(outcome)
+            assert not h.leaked_into_feedback(stem, outcome, text), name
+            slips = [line for line in text.splitlines() if line.startswith("Likely slip:")]
+            assert not [s for s in h.secrets(stem) if any(s in line for line in slips)], (name, slips)
+
+
 # The control: section 2.4 with the verdict check this project used to have for exercise 3.
 VERDICT = """# Hidden check: exercise 3 (1 point)
 r = torch.tensor([0.3, -2.0, 0.7], dtype=torch.float64)

@@ -77,7 +77,7 @@ def feedback(outcome):
         if outcome.answer_problems.get(exercise) == "timeout":
             lines += ["Your answer cell ran past the time limit and was stopped.", ""]
         for slip in slips.get(exercise, []):
-            lines += [f"Likely slip: {slip}", "(what an answer with this mistake prints, you printed)", ""]
+            lines += [f"Likely slip: {slip}", "(Your output matches what an answer with this mistake prints.)", ""]
         public = [c for c in outcome.checks if c.exercise == exercise and not c.hidden]
         hidden = [c for c in outcome.checks if c.exercise == exercise and c.hidden]
         for n, check in enumerate(public, 1):
