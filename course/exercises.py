@@ -10,6 +10,8 @@ A solution notebook marks its parts in plain text, so authors and students see t
 * A check is a code cell whose first line is `# Check: exercise 3 (2 points)`. It prints a
   canonical form of the answer; its stored output in the solution is the reference. The
   exercise shows that output as a comment, so a student can compare without any tooling.
+* A recorded wrong answer marked `hint: true` in `solutions/<stem>.mutants.yml`
+  (course/mutants.py) is named under the expected output: "# A common slip here: ...".
 * `# Hidden check: exercise 3 (1 point)` is the same, but lives only in solutions/ and is
   added back when grading.
 
@@ -150,6 +152,8 @@ def generate(solution, where="solution"):
     """The exercise notebook for a solution notebook (the solution is not modified)."""
     exercises_of(solution, where)  # validates headings, answers and checks together
     roles = {i: (role, ex, extra) for i, role, ex, extra in parts(solution, where)}
+    from .mutants import stub_hints  # the mutants marked as hints (course/mutants.py)
+    hints = stub_hints(section_stem(where))
     nb = copy.deepcopy(solution)
     cells = []
     for i, cell in enumerate(nb.cells):
@@ -162,6 +166,7 @@ def generate(solution, where="solution"):
         elif role == "check":
             expected = text_of(cell.get("outputs", []))
             shown = "\n".join(f"#   {line}".rstrip() for line in expected.splitlines()) or "#   (nothing)"
+            shown += "".join(f"\n# A common slip here: {slip}" for slip in hints.pop(ex, []))
             first, _, rest = cell.source.lstrip().partition("\n")
             cell.source = f"{first}\n# Expected output:\n{shown}\n{rest}"
             cell.metadata["course"] = {"role": "check", "exercise": ex, "points": extra}
@@ -174,6 +179,13 @@ def generate(solution, where="solution"):
     nb.cells = cells
     nb.metadata["course"] = {"section": section_of(where), "kind": "exercise"}
     return nb
+
+
+def section_stem(where):
+    """The stem of a solution named by `where` ('solutions/2_1_x.ipynb' or '2_1_x'), else None."""
+    from pathlib import Path
+    stem = Path(str(where).split(",")[0]).stem
+    return stem if notebooks.STEM.match(stem) else None
 
 
 def answer_slots(nb):

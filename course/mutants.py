@@ -11,6 +11,7 @@ Beside each solution, `solutions/<stem>.mutants.yml` (written by hand; see CONTR
         slot: 1              # answer slot, counted from 1 as course.exercises.parts() does
         slip: "a slice leaves out its end: rows 1 to 3 are 1:4"
         caught_by: public    # or hidden: the first kind of check that fails
+        hint: true           # optional: the exercise stub names this slip under the check
         code: |              # replaces the solution block of that answer cell
           block = board[1:3, 2:4]
     alternatives:            # correct answers written differently: full marks
@@ -64,6 +65,7 @@ class Entry:
     slip: str = ""
     caught_by: str = ""
     number: int = 0  # position in its list, for messages
+    hint: bool = False  # the exercise stub names this slip under the check's expected output
 
     @property
     def is_mutant(self):
@@ -138,7 +140,10 @@ def load(stem):
                 raise MutantFileError(f"{here}: caught_by must be public or hidden")
         elif slip or caught_by:
             raise MutantFileError(f"{here}: an alternative has no slip or caught_by")
-        return Entry(stem, exercise, answers, slip, caught_by, number)
+        hint = raw.get("hint", False)
+        if hint not in (True, False) or (hint and not mutant):
+            raise MutantFileError(f"{here}: hint is true or false, and only for a mutant")
+        return Entry(stem, exercise, answers, slip, caught_by, number, hint)
 
     mutants = [entry(r, n, True) for n, r in enumerate(data.get("mutants") or [])]
     alternatives = [entry(r, n, False) for n, r in enumerate(data.get("alternatives") or [])]
@@ -206,6 +211,18 @@ def submission(stem, entries):
     for key, i in exercises.answer_slots(stub).items():
         stub.cells[i].source = answers[key]
     return stub
+
+
+def stub_hints(stem):
+    """{exercise: [slip, ...]} of the mutants marked `hint: true`: exercise generation prints
+    them in the stub under the first public check's expected output ({} without a file)."""
+    if not stem or not mutants_path(stem).exists():
+        return {}
+    hints = {}
+    for m in load(stem).mutants:
+        if m.hint:
+            hints.setdefault(m.exercise, []).append(m.slip)
+    return hints
 
 
 def hosted_alternatives(stem, busy_exercise):

@@ -136,3 +136,13 @@ def copied_lines(stem):
 @pytest.mark.parametrize("stem", STEMS)
 def test_no_solution_line_is_copied_from_the_chapter(stem):
     assert not copied_lines(stem), "answer lines the chapter hands over verbatim"
+
+
+@pytest.mark.parametrize("stem", [s for s in MUTATED if mutants.stub_hints(s)])
+def test_stub_names_the_slips_marked_as_hints(stem):
+    stub = exercises.generate(h.solution(stem), f"solutions/{stem}.ipynb")
+    checks = {c.metadata["course"]["exercise"]: c.source for c in stub.cells
+              if c.get("metadata", {}).get("course", {}).get("role") == "check"}
+    for exercise, slips in mutants.stub_hints(stem).items():
+        for slip in slips:
+            assert f"# A common slip here: {slip}" in checks[exercise], (stem, exercise)
