@@ -194,16 +194,18 @@ def main(argv=None):
     parser.add_argument("stems", nargs="*", help="section stems (default: all)")
     parser.add_argument("--kinds", default="chapters,solutions,exercises")
     parser.add_argument("--fresh", action="store_true", help="make the virtualenv again (newest releases)")
-    parser.add_argument("--out", type=Path, default=WORK)
+    parser.add_argument("--out", type=Path, default=WORK, help="the table, the kernelspec and the stand-in")
+    parser.add_argument("--venv", type=Path, default=VENV,
+                        help="the virtualenv (one per concurrent check: each uninstalls d2l before a notebook)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if not (ROOT / "data").exists():
         sys.exit("colab-check: no data/ (run `make data`)")
     nbclient_fix.install()
-    freeze = make_venv(fresh=args.fresh)
-    os.environ["JUPYTER_PATH"] = str(make_kernel())
+    freeze = make_venv(args.venv, fresh=args.fresh)
+    os.environ["JUPYTER_PATH"] = str(make_kernel(args.venv, args.out))
     os.environ.pop("COURSE_PROFILE", None)  # on Colab it is unset: quick without a GPU
     versions = {line.split("==")[0].lower(): line.split("==")[1] for line in freeze.splitlines() if "==" in line}
-    python = subprocess.run([str(VENV / "bin" / "python"), "--version"], capture_output=True, text=True).stdout.strip()
+    python = subprocess.run([str(args.venv / "bin" / "python"), "--version"], capture_output=True, text=True).stdout.strip()
     header = [f"# Colab check: {python}, "
               + ", ".join(f"{p} {versions.get(p, '?')}" for p in COLAB_PACKAGES),
               "", "Setup cell's Colab branch with a stand-in google.colab; d2l installed by the setup cell; "
@@ -213,7 +215,7 @@ def main(argv=None):
         scratch = Path(scratch)
         os.symlink(ROOT / "data", scratch / "data")
         for kind, stem, nb in selected(args.kinds.split(","), set(args.stems)):
-            row = {"kind": kind, "notebook": stem, **run_notebook(nb, scratch)}
+            row = {"kind": kind, "notebook": stem, **run_notebook(nb, scratch, args.venv)}
             rows.append(row)
             write(rows, args.out, header)
             print(f"{kind}/{stem}: {row['status']} in {row['seconds']} s"

@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from jupyter_cache.executors.utils import single_nb_execution
+from nbclient import NotebookClient
 
 from . import execute, nbclient_fix, notebooks
 from .notebooks import CHAPTERS, ROOT
@@ -75,6 +76,35 @@ def run_once(path, profile="quick"):
     return result.time, max(waits, default=0.0), error
 
 
+def repeat_widget_cells(path, repeats, stop=None, profile="quick", timeout=60):
+    """Run path top to bottom once, then each cell that makes a widget `repeats` times more
+    in the same kernel: the moment the stall needs (a reply while nbclient relays a widget's
+    output) many times over, without a kernel start each time. Yields the longest wait after
+    a reply, in seconds, of each repeat; a stall waits out `timeout`."""
+    nb = notebooks.read(path)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=True)
+    widget_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "widgets." in c.source]
+
+    def wait_after(i):
+        client.execute_cell(nb.cells[i], i)
+        replied = parse_time(nb.cells[i].metadata["execution"]["shell.execute_reply"])
+        return (datetime.now(timezone.utc) - replied).total_seconds()
+
+    with tempfile.TemporaryDirectory(prefix="stall-check-") as scratch:
+        work = Path(scratch) / "chapters"
+        work.mkdir()
+        os.symlink(ROOT / "data", Path(scratch) / "data")
+        os.environ["COURSE_PROFILE"] = profile
+        client.resources = {"metadata": {"path": str(work)}}
+        with client.setup_kernel(cwd=str(work)):
+            for i, cell in enumerate(nb.cells):
+                client.execute_cell(cell, i)
+            for _ in range(repeats):
+                if stop is not None and time.monotonic() > stop:
+                    return
+                yield max(wait_after(i) for i in widget_cells)
+
+
 def summary(rows):
     """Per notebook: runs, median and max seconds, longest wait after a reply, stalls, errors."""
     table = {}
@@ -111,11 +141,15 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=100, help="consecutive executions per notebook")
     parser.add_argument("--minutes", type=float, default=None, help="start no run after this long in all")
     parser.add_argument("--unpatched", action="store_true", help="without course/nbclient_fix.py")
+    parser.add_argument("--widget-cells", action="store_true",
+                        help="one run per notebook, then its widget cells RUNS times more in the same kernel")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if not args.unpatched:
         nbclient_fix.install()
     paths = [CHAPTERS / f"{s}.ipynb" for s in args.stems] if args.stems else widget_chapters()
+    if args.widget_cells:
+        return widget_cells_main(paths, args)
     note = (f"{'without' if args.unpatched else 'with'} course/nbclient_fix.py, quick profile, "
             f"stall = a reply noticed more than {STALL_SECONDS:.0f} s late or a run that did not finish, "
             f"started {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
@@ -137,3 +171,26 @@ def main(argv=None):
                   + (" STALL" if stall else "") + (f" {error}" if error else ""), flush=True)
     print((args.out / "stall-check.md").read_text() if rows else "no run started")
     return int(any(r["stall"] or r["error"] for r in rows))
+
+
+def widget_cells_main(paths, args):
+    """--widget-cells: the widget cells of each notebook RUNS times, a table of their waits."""
+    end = None if args.minutes is None else time.monotonic() + 60 * args.minutes
+    lines = [f"# Widget cells repeated ({'without' if args.unpatched else 'with'} course/nbclient_fix.py; "
+             f"a stall waits out the 60 s cell timeout)", "",
+             "| notebook | repeats | longest wait after a reply, s | stalls |", "|---|---:|---:|---:|"]
+    stalls = 0
+    for i, path in enumerate(paths):
+        stop = None if end is None else time.monotonic() + (end - time.monotonic()) / (len(paths) - i)
+        waits = []
+        for wait in repeat_widget_cells(path, args.runs, stop):
+            waits.append(wait)
+            print(f"{path.stem} repeat {len(waits)}: longest wait after a reply {wait:.2f} s"
+                  + (" STALL" if wait > STALL_SECONDS else ""), flush=True)
+        stalled = sum(w > STALL_SECONDS for w in waits)
+        stalls += stalled
+        lines.append(f"| {path.stem} | {len(waits)} | {max(waits, default=0):.2f} | {stalled} |")
+        print(lines[-1], flush=True)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "widget-cells.md").write_text("\n".join(lines) + "\n")
+    return int(stalls > 0)

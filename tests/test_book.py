@@ -9,7 +9,7 @@ import nbformat
 import pytest
 import yaml
 
-from course import book, exercises, notebooks, setup_cell
+from course import book, execute, exercises, notebooks, setup_cell
 from course.notebooks import CHAPTERS, EXERCISES, ROOT, SOLUTIONS
 
 
@@ -17,7 +17,7 @@ def test_config_for_jupyter_book_1():
     cfg = book.load_config()
     assert cfg["execute"]["execute_notebooks"] == "cache"
     assert cfg["execute"]["exclude_patterns"] == ["exercises/*"], "stubs raise by design"
-    assert cfg["execute"]["timeout"] == 300, "the quick profile's; make book sets the profile's own"
+    assert cfg["execute"]["timeout"] == execute.CELL_TIMEOUT["quick"], "make book sets the profile's own"
     assert cfg["only_build_toc_files"] is True
     assert cfg["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
     assert cfg["repository"]["branch"] == "main"
