@@ -109,6 +109,19 @@ COPY_ALLOWED = {
             "d2l's one-line configure_optimizers; the exercise asks for the loss passed in and "
             "the comparison of two losses on corrupted labels",
     },
+    "6_5_custom_layers": {
+        "def __init__(self, in_features, out_features):":
+            "the constructor signature the exercise prescribes; the layer (a quadratic form) is not the chapter's",
+    },
+    "7_6_lenet": {
+        "def __init__(self, lr=0.1, num_classes=10):":
+            "LeNetReLU must take LeNet's constructor arguments; its layers are the exercise",
+    },
+    "8_6_resnet": {
+        "def __init__(self, num_channels, groups, bot_mul, use_1x1conv=False, strides=1):":
+            "the signature of d2l's ResNeXt block, prescribed so the block is a drop-in; the exercise "
+            "is the corrected number of groups",
+    },
 }
 MIN_COPIED = 40
 
