@@ -39,29 +39,77 @@ if PROFILE not in ("quick", "full"):
     raise ValueError(f"COURSE_PROFILE must be 'quick' or 'full', not {PROFILE!r}")
 DEVICE = d2l.try_gpu()
 
-def by_profile(quick, full):
-    """The setting for the current run profile."""
+# Settings a quick run changes from the book's: noted by by_profile(quick, full, name),
+# printed (and forgotten) by the next fit_and_time.
+CHANGED = {}
+
+def by_profile(quick, full, name=None):
+    """The setting for the current run profile (a named one is reported if quick changes it)."""
+    if PROFILE == "quick" and name and quick != full:
+        CHANGED[name] = f"{quick} (book {full})"
     return quick if PROFILE == "quick" else full
 
-def for_profile(data, quick_train, quick_val):
-    """Trim a d2l data module to the profile and say what it will train on."""
-    sizes = len(data.train), len(data.val)
-    if PROFILE == "quick":
-        data.train = torch.utils.data.Subset(data.train, range(min(quick_train, sizes[0])))
-        data.val = torch.utils.data.Subset(data.val, range(min(quick_val, sizes[1])))
-        data.num_workers = 0  # worker start-up costs more than it saves on small subsets
-    else:
+def in_memory(dataset, count, size):
+    """The first count images of a torchvision Fashion-MNIST as a TensorDataset, scaled to
+    [0, 1] and resized to size once, instead of per image each time a batch is loaded."""
+    images = dataset.data[:count].unsqueeze(1).float() / 255   # what ToTensor() gives
+    if tuple(images.shape[-2:]) != tuple(size):
+        images = torch.nn.functional.interpolate(images, size=tuple(size), mode="bilinear",
+                                                 antialias=True)
+    return torch.utils.data.TensorDataset(images, dataset.targets[:count])
+
+def for_profile(data, quick_train, quick_val, quick_resize=None, quick_batch_size=None):
+    """Fit a d2l.FashionMNIST to the run profile and say what it will train on. full: the
+    book's data. quick: the first quick_train and quick_val images, held in memory at
+    quick_resize (default: the book's size), in batches of quick_batch_size (default: the book's)."""
+    sizes, book_size, book_batch = (len(data.train), len(data.val)), tuple(data.resize), data.batch_size
+    if PROFILE == "full":
         data.num_workers = min(data.num_workers, os.cpu_count() or 1)
-    print(f"{PROFILE} profile: training on {len(data.train):,} of {sizes[0]:,} examples, "
-          f"validating on {len(data.val):,} of {sizes[1]:,}")
+    else:
+        data.resize, data.batch_size = tuple(quick_resize or book_size), quick_batch_size or book_batch
+        data.train = in_memory(data.train, min(quick_train, sizes[0]), data.resize)
+        data.val = in_memory(data.val, min(quick_val, sizes[1]), data.resize)
+        data.num_workers = 0  # batches are slices of tensors in memory: no loading to overlap
+    side = lambda size: " x ".join(map(str, size))
+    differs = lambda now, book: f"{now} (book {book})" if now != book else f"{now}"
+    print(f"{PROFILE} profile: {len(data.train):,} of {sizes[0]:,} training images and "
+          f"{len(data.val):,} of {sizes[1]:,} validation images"
+          + (", held in memory" if PROFILE == "quick" else "")
+          + f"; size {differs(side(data.resize), side(book_size))}, "
+          f"batch size {differs(data.batch_size, book_batch)}")
     return data
 
+def show_curves(board):
+    """Draw a d2l ProgressBoard's curves once (its live plot redraws everything at every
+    point, which can take longer than a quick run's training steps)."""
+    d2l.use_svg_display()  # as the live plot does
+    fig, ax = d2l.plt.subplots(figsize=board.figsize)
+    for (label, points), style, color in zip(board.data.items(), board.ls, board.colors):
+        ax.plot([p.x for p in points], [p.y for p in points], linestyle=style, color=color,
+                label=label)
+    ax.set(xlabel=board.xlabel, ylabel=board.ylabel, xlim=board.xlim, ylim=board.ylim,
+           xscale=board.xscale, yscale=board.yscale)
+    ax.legend()
+    d2l.plt.show()
+
 def fit_and_time(trainer, model, data):
-    """trainer.fit, then one line with the wall time and the device."""
+    """trainer.fit, then one line: epochs, examples, wall time, speed, device, and what a
+    quick run changed from the book. A quick run plots its curves once, at the end."""
+    live = model.board.display
+    model.board.display = live and PROFILE == "full"
     start = time.perf_counter()
     trainer.fit(model, data)
+    seconds = time.perf_counter() - start
+    model.board.display = live
+    if live and PROFILE == "quick":
+        show_curves(model.board)
+    examples = len(trainer.train_dataloader.dataset)
     epochs = f"{trainer.max_epochs} epoch" + ("s" if trainer.max_epochs != 1 else "")
-    print(f"{PROFILE} profile: {epochs} in {time.perf_counter() - start:.1f} s on {DEVICE}")
+    print(f"{PROFILE} profile: {epochs} of {examples:,} examples in {seconds:.1f} s on {DEVICE} "
+          f"({trainer.max_epochs * examples / seconds:,.0f} examples/s)")
+    if CHANGED:
+        print("changed from the book: " + ", ".join(f"{k} {v}" for k, v in CHANGED.items()))
+        CHANGED.clear()
 
 def final_metrics(model):
     """The last value of every curve the trainer plotted (train_loss, val_loss, val_acc)."""

@@ -95,19 +95,69 @@ def test_seeds_make_random_draws_repeat(monkeypatch):
     assert (a == second["torch"].randn(3)).all()
 
 
-def test_for_profile_trims_only_in_quick(monkeypatch, capsys):
+class FakeFashion:
+    """What for_profile touches of a d2l.FashionMNIST: two torchvision-style datasets (uint8
+    images in .data, labels in .targets), the resize and batch size, and the worker count."""
 
-    class Data:  # the two attributes of a d2l DataModule that for_profile touches
-        def __init__(self):
-            self.train, self.val, self.num_workers = list(range(100)), list(range(40)), 4
+    def __init__(self, torch):
+        self.train, self.val = FakeImages(torch, 100), FakeImages(torch, 40)
+        self.resize, self.batch_size, self.num_workers = (224, 224), 128, 4
 
+
+class FakeImages:
+    def __init__(self, torch, n):
+        self.data = torch.randint(0, 256, (n, 28, 28), dtype=torch.uint8)
+        self.targets = torch.arange(n) % 10
+
+    def __len__(self):
+        return len(self.data)
+
+
+def test_for_profile_quick_holds_resized_images_in_memory(monkeypatch, capsys):
     ns, _ = run_setup(monkeypatch, env={"COURSE_PROFILE": "quick"})
-    data = ns["for_profile"](Data(), quick_train=10, quick_val=5)
+    torch = ns["torch"]
+    fake = FakeFashion(torch)
+    first = fake.train.data[0].float() / 255
+    data = ns["for_profile"](fake, quick_train=10, quick_val=5, quick_resize=(32, 32), quick_batch_size=16)
     assert (len(data.train), len(data.val), data.num_workers) == (10, 5, 0)
-    assert "quick profile: training on 10 of 100 examples, validating on 5 of 40" in capsys.readouterr().out
+    assert (data.resize, data.batch_size) == ((32, 32), 16)
+    X, y = data.train[:]
+    assert X.shape == (10, 1, 32, 32) and X.dtype == torch.float32 and y.tolist() == list(range(10))
+    # bilinear resizing keeps the image's range and mean brightness
+    assert 0 <= X.min() and X.max() <= 1 and abs(X[0].mean() - first.mean()) < 0.02
+    assert ("quick profile: 10 of 100 training images and 5 of 40 validation images, held in memory; "
+            "size 32 x 32 (book 224 x 224), batch size 16 (book 128)") in capsys.readouterr().out
+
+
+def test_for_profile_full_keeps_the_books_data(monkeypatch, capsys):
     ns, _ = run_setup(monkeypatch, env={"COURSE_PROFILE": "full"})
-    data = ns["for_profile"](Data(), quick_train=10, quick_val=5)
-    assert (len(data.train), len(data.val)) == (100, 40)
+    fake = FakeFashion(ns["torch"])
+    train = fake.train
+    data = ns["for_profile"](fake, quick_train=10, quick_val=5, quick_resize=(32, 32), quick_batch_size=16)
+    assert data.train is train and (data.resize, data.batch_size) == ((224, 224), 128)
+    assert data.num_workers <= 4
+    assert ("full profile: 100 of 100 training images and 40 of 40 validation images; "
+            "size 224 x 224, batch size 128") in capsys.readouterr().out
+
+
+def test_fit_and_time_reports_speed_and_what_quick_changed(monkeypatch, capsys):
+    import matplotlib
+    matplotlib.use("Agg")
+    ns, _ = run_setup(monkeypatch, env={"COURSE_PROFILE": "quick"})
+    d2l, torch = ns["d2l"], ns["torch"]
+    capsys.readouterr()  # the setup cell's own line
+    lr = ns["by_profile"](0.05, 0.01, "learning rate")
+    epochs = ns["by_profile"](2, 10, "epochs")
+    assert (lr, epochs) == (0.05, 2) and ns["by_profile"](3, 3, "same") == 3
+    data = d2l.SyntheticRegressionData(w=torch.tensor([2.0, -3.4]), b=4.2, num_train=100, num_val=20)
+    model = d2l.LinearRegression(lr=lr)
+    ns["fit_and_time"](d2l.Trainer(max_epochs=epochs), model, data)
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"quick profile: 2 epochs of 100 examples in [\d.]+ s on cpu \([\d,]+ examples/s\)", lines[0])
+    assert lines[1] == "changed from the book: learning rate 0.05 (book 0.01), epochs 2 (book 10)"
+    assert model.board.display and set(ns["final_metrics"](model)) == {"train_loss", "val_loss"}
+    ns["fit_and_time"](d2l.Trainer(max_epochs=1), d2l.LinearRegression(lr=0.03), data)
+    assert "changed from the book" not in capsys.readouterr().out  # reported once, then forgotten
 
 
 def test_stamp_inserts_then_replaces_in_place():
