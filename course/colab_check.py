@@ -198,6 +198,7 @@ def main(argv=None):
     parser.add_argument("--venv", type=Path, default=VENV,
                         help="the virtualenv (one per concurrent check: each uninstalls d2l before a notebook)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args.venv, args.out = args.venv.resolve(), args.out.resolve()  # kernels run in another folder
     if not (ROOT / "data").exists():
         sys.exit("colab-check: no data/ (run `make data`)")
     nbclient_fix.install()

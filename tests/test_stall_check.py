@@ -1,0 +1,22 @@
+"""`make stall-check`: which chapters it runs, and how its table counts runs and stalls."""
+
+from course import stall_check
+
+
+def test_it_runs_every_chapter_with_a_widget_lightest_first():
+    found = [p.stem for p in stall_check.widget_chapters()]
+    assert found == [s for s in stall_check.WIDGET_CHAPTERS if s in found]
+    assert {"2_6_probability_and_statistics", "8_5_batch_normalization"} <= set(found)
+
+
+def test_the_table_counts_runs_stalls_and_errors(tmp_path):
+    rows = [{"notebook": "a", "run": 1, "seconds": 10.0, "reply_wait": 0.01, "stall": 0, "error": ""},
+            {"notebook": "a", "run": 2, "seconds": 40.0, "reply_wait": 7.5, "stall": 1, "error": ""},
+            {"notebook": "b", "run": 1, "seconds": 5.0, "reply_wait": 0.02, "stall": 0,
+             "error": "CellTimeoutError: cell 3 (code cell 2): ..."}]
+    assert stall_check.summary(rows) == [
+        {"notebook": "a", "runs": 2, "median_s": 25.0, "max_s": 40.0, "max_reply_wait_s": 7.5, "stalls": 1, "errors": ""},
+        {"notebook": "b", "runs": 1, "median_s": 5.0, "max_s": 5.0, "max_reply_wait_s": 0.02, "stalls": 0,
+         "errors": "CellTimeoutError: cell 3 (code cell 2): ..."}]
+    stall_check.write(rows, tmp_path, "test")
+    assert "| a | 2 | 25.0 | 40.0 | 7.5 | 1 |  |" in (tmp_path / "stall-check.md").read_text()
