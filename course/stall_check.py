@@ -77,10 +77,11 @@ def run_once(path, profile="quick"):
 
 
 def repeat_widget_cells(path, repeats, stop=None, profile="quick", timeout=60):
-    """Run path top to bottom once, then each cell that makes a widget `repeats` times more
-    in the same kernel: the moment the stall needs (a reply while nbclient relays a widget's
-    output) many times over, without a kernel start each time. Yields the longest wait after
-    a reply, in seconds, of each repeat; a stall waits out `timeout`."""
+    """Run path from the top to its last widget cell, then each cell that makes a widget
+    `repeats` times more in the same kernel: the moment the stall needs (a reply while
+    nbclient relays a widget's output) many times over, without a kernel start each time.
+    Yields the longest wait after a reply, in seconds, of each repeat; a stall waits out
+    `timeout`."""
     nb = notebooks.read(path)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=True)
     widget_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "widgets." in c.source]
@@ -97,7 +98,7 @@ def repeat_widget_cells(path, repeats, stop=None, profile="quick", timeout=60):
         os.environ["COURSE_PROFILE"] = profile
         client.resources = {"metadata": {"path": str(work)}}
         with client.setup_kernel(cwd=str(work)):
-            for i, cell in enumerate(nb.cells):
+            for i, cell in enumerate(nb.cells[: widget_cells[-1] + 1]):  # what the widgets need
                 client.execute_cell(cell, i)
             for _ in range(repeats):
                 if stop is not None and time.monotonic() > stop:
