@@ -149,13 +149,7 @@ def test_chapters_with_an_explorer_carry_the_current_helper_before_it(path):
         assert 'class="course-explorer"' in html, f"{path.name}: cell {i} has no stored web-page version"
 
 
-# Their Explorer cells are written (issue 25's note) but not yet executed: their training
-# cells timed out on an overloaded machine. Strict: remove the mark once they are converted.
-PENDING = pytest.mark.xfail(strict=True, reason="issue 25: 8.2 and 8.5 still use widgets.interactive")
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, marks=PENDING) if p.stem in ("8_2_vgg", "8_5_batch_normalization")
-                                  else p for p in notebooks.notebooks(CHAPTERS)], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", notebooks.notebooks(CHAPTERS), ids=lambda p: p.stem)
 def test_no_chapter_shows_a_widget_that_only_works_in_a_kernel(path):
     """ipywidgets' own interact/interactive render on the page as controls that do nothing."""
     for i, cell in enumerate(notebooks.read(path).cells):
