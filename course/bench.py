@@ -15,9 +15,7 @@ import os
 import platform
 import re
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from nbclient.exceptions import CellExecutionError
 
@@ -46,11 +44,7 @@ def reference_rows():
 def run_notebook(path, profile, timeout):
     """Execute a copy; returns (seconds, outputs text per code cell, error or None)."""
     nb = notebooks.read(path)
-    with tempfile.TemporaryDirectory() as scratch:
-        # Run beside a data/ link so '../data' resolves as it does in chapters/.
-        work = Path(scratch) / "chapters"
-        work.mkdir()
-        os.symlink(ROOT / "data", Path(scratch) / "data")
+    with execute.scratch_chapters("bench-") as work:
         start, error = time.perf_counter(), None
         try:
             execute.run(nb, work, profile, timeout)

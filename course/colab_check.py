@@ -101,15 +101,7 @@ def make_kernel(venv=VENV, work=WORK):
     return work / "jupyter"
 
 
-def solved_exercise(stem):
-    """The exercise stub with the solution's answers in its answer cells."""
-    solution = notebooks.read(SOLUTIONS / f"{stem}.ipynb")
-    answers = {(ex, slot): solution.cells[i].source
-               for i, role, ex, slot in exercises.parts(solution, stem) if role == "answer"}
-    nb = notebooks.read(EXERCISES / f"{stem}.ipynb")
-    for key, i in exercises.answer_slots(nb).items():
-        nb.cells[i].source = answers[key]
-    return nb
+solved_exercise = exercises.solved_stub  # the stub with the solution's answers filled in
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

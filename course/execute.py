@@ -5,8 +5,10 @@ This is how chapter and solution notebooks get the outputs that nbval later comp
 they always come from a real kernel run, never from an editor.
 """
 
+import contextlib
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +28,17 @@ CELL_TIMEOUT = {"quick": 600, "full": 1800}
 IOPUB_TIMEOUT = 60
 # What run() raises when a notebook does not finish: a cell raised, timed out, or its kernel died.
 FAILURES = (CellExecutionError, CellTimeoutError, DeadKernelError)
+
+
+@contextlib.contextmanager
+def scratch_chapters(prefix="course-"):
+    """A temporary chapters/ folder beside a link to the project's data/, so that a copy of a
+    notebook executed there finds '../data' as it does in chapters/."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
+        work = Path(scratch) / "chapters"
+        work.mkdir()
+        os.symlink(notebooks.ROOT / "data", Path(scratch) / "data")
+        yield work
 
 
 def run(nb, folder, profile, timeout=None):

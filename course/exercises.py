@@ -248,3 +248,16 @@ def main(argv=None):
             notebooks.write(nb, path)
             print(f"wrote {notebooks.shown(path)}")
     return 0
+
+
+def solved_stub(stem, replace=None):
+    """The exercise stub of stem with the solution's answers in its answer cells, as a good
+    student would fill it in; `replace` maps (exercise, slot) to other answer text."""
+    solution = notebooks.read(SOLUTIONS / f"{stem}.ipynb")
+    answers = {(ex, slot): solution.cells[i].source
+               for i, role, ex, slot in parts(solution, stem) if role == "answer"}
+    answers.update(replace or {})
+    nb = notebooks.read(EXERCISES / f"{stem}.ipynb")
+    for key, i in answer_slots(nb).items():
+        nb.cells[i].source = answers[key]
+    return nb

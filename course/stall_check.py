@@ -21,7 +21,6 @@ import csv
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -63,10 +62,7 @@ def run_once(path, profile="quick"):
         replied = parse_time(cell.metadata["execution"]["shell.execute_reply"])
         waits.append((datetime.now(timezone.utc) - replied).total_seconds())
 
-    with tempfile.TemporaryDirectory(prefix="stall-check-") as scratch:
-        work = Path(scratch) / "chapters"
-        work.mkdir()
-        os.symlink(ROOT / "data", Path(scratch) / "data")  # '../data' as from chapters/
+    with execute.scratch_chapters("stall-check-") as work:
         os.environ["COURSE_PROFILE"] = profile
         # record_timing stores the reply's timestamp in the cell; nothing else differs from the build.
         result = single_nb_execution(nb, cwd=str(work), timeout=execute.CELL_TIMEOUT[profile],
@@ -91,10 +87,7 @@ def repeat_widget_cells(path, repeats, stop=None, profile="quick", timeout=60):
         replied = parse_time(nb.cells[i].metadata["execution"]["shell.execute_reply"])
         return (datetime.now(timezone.utc) - replied).total_seconds()
 
-    with tempfile.TemporaryDirectory(prefix="stall-check-") as scratch:
-        work = Path(scratch) / "chapters"
-        work.mkdir()
-        os.symlink(ROOT / "data", Path(scratch) / "data")
+    with execute.scratch_chapters("stall-check-") as work:
         os.environ["COURSE_PROFILE"] = profile
         client.resources = {"metadata": {"path": str(work)}}
         with client.setup_kernel(cwd=str(work)):

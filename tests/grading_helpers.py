@@ -26,15 +26,7 @@ def solution_answers(stem):
             for i, role, ex, slot in exercises.parts(sol, stem) if role == "answer"}
 
 
-def solved_stub(stem, replace=None):
-    """The exercise stub filled in with the solution's answers, as a good student would;
-    `replace` maps (exercise, slot) to other answer text."""
-    nb = stub(stem)
-    answers = solution_answers(stem)
-    answers.update(replace or {})
-    for key, cell in answer_cells(nb).items():
-        cell.source = answers[key]
-    return nb
+solved_stub = exercises.solved_stub
 
 
 def auto_exercises(stem):
