@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help system venv data assets bench book book-instructor test test-portable warnings exercises stamp grade bench-grade colab-check stall-check clean
+.PHONY: help system venv data bench book book-instructor test test-portable warnings exercises stamp grade bench-grade colab-check stall-check clean
 
 help:
 	@echo "make book             set up, fetch data, build the site into _build/html"
@@ -17,7 +17,7 @@ help:
 	@echo "make bench-grade      grading throughput (submissions a minute) and where the seconds go"
 	@echo "make bench [PROFILE=full]  execute every chapter, record times and accuracies in _build/bench"
 	@echo "make colab-check      every chapter, solution and solved exercise as on Colab's Python 3.13, newest packages"
-	@echo "make stall-check [RUNS=100] [MINUTES=m]  execute the widget chapters many times; any stall?"
+	@echo "make stall-check [RUNS=100] [MINUTES=m] [JOBS=1]  execute the widget chapters many times; any stall?"
 	@echo "make data             fetch and verify Fashion-MNIST and the Kaggle CSVs into data/"
 	@echo "make exercises        regenerate exercises/ from solutions/"
 	@echo "make stamp            stamp the setup cell into every chapter and solution"
@@ -45,25 +45,22 @@ venv:
 data: venv
 	$(PY) -m course data
 
-assets: venv
-	$(PY) -m course assets
-
-book: system venv data assets
+book: system venv data
 	$(PY) -m course book student
 	@echo "open _build/html/index.html"
 
-book-instructor: system venv data assets
+book-instructor: system venv data
 	$(PY) -m course book instructor
 	@echo "open _build/instructor/_build/html/index.html"
 
-test: system venv data assets
+test: system venv data
 	$(PY) -m pytest
 
 # The chapters' nbval as on another processor: PyTorch's plain (unvectorised) CPU kernels,
 # MKL's compatible code path and oneDNN's SSE4.1 one each round differently from this
 # machine's AVX2/AVX-512 paths, so stored outputs that pass here reproduce elsewhere.
 PORTABLE_ENV := ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=SSE41
-test-portable: system venv data assets
+test-portable: system venv data
 	$(PORTABLE_ENV) $(PY) -m pytest --fresh-kernels chapters
 
 # Every chapter and solution notebook, in kernels where each Python warning (one raised
@@ -89,10 +86,12 @@ colab-check: venv data
 	$(PY) -m course colab-check $(if $(FRESH),--fresh)
 
 # Execute every chapter with a widget RUNS times as the book build does (nbclient's widget
-# stall, course/nbclient_fix.py); MINUTES caps the time. Table: _build/stall-check/.
+# stall, course/nbclient_fix.py); MINUTES caps the time, JOBS runs notebooks side by side.
+# Table: _build/stall-check/
 RUNS ?= 100
+JOBS ?= 1
 stall-check: venv data
-	$(PY) -m course stall-check --runs $(RUNS) $(if $(MINUTES),--minutes $(MINUTES))
+	$(PY) -m course stall-check --runs $(RUNS) --jobs $(JOBS) $(if $(MINUTES),--minutes $(MINUTES))
 
 # Exercises are generated from the solutions, so they follow the new setup cell too.
 stamp: venv

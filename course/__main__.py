@@ -5,7 +5,6 @@ import sys
 
 COMMANDS = {
     "data": ("course.data", "fill data/ with verified Fashion-MNIST and Kaggle CSVs"),
-    "assets": ("course.assets", "fetch the widget JavaScript into _assets/vendor/"),
     "stamp": ("course.stamp", "stamp the setup cell into every chapter and solution"),
     "exercises": ("course.exercises", "write exercises/ from solutions/ (--check: compare only)"),
     "book": ("course.book", "student | instructor | preview [STEM ...]: build the site"),

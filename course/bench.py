@@ -17,8 +17,6 @@ import re
 import sys
 import time
 
-from nbclient.exceptions import CellExecutionError
-
 from . import execute, exercises, notebooks
 from .notebooks import CHAPTERS, ROOT, section_of
 
@@ -48,8 +46,8 @@ def run_notebook(path, profile, timeout):
         start, error = time.perf_counter(), None
         try:
             execute.run(nb, work, profile, timeout)
-        except CellExecutionError as e:
-            error = str(e).splitlines()[0][:300]
+        except execute.FAILURES as e:  # a cell that raised, timed out or killed its kernel
+            error = f"{type(e).__name__}: {str(e).strip().splitlines()[0][:300]}"
         seconds = time.perf_counter() - start
     texts = [exercises.text_of(c.get("outputs", [])) for c in nb.cells if c.cell_type == "code"]
     return seconds, texts, error

@@ -6,23 +6,26 @@ and nbclient does not notice. Each run measures, for every cell, how long nbclie
 return after the kernel sent the cell's execute_reply (the reply's own timestamp, and
 nbclient's on_cell_executed hook); a run whose longest such wait exceeds STALL_SECONDS is a
 stall, and a run that does not finish is listed with its error. Runs go one notebook at a
-time, RUNS consecutive executions each, the lightest notebook first; with MINUTES, each
-notebook gets an equal share of the time left, so light notebooks get more runs. Copies run
-in a temporary folder beside a link to data/, never the chapters themselves. The table goes
-to _build/stall-check/stall-check.md (and .csv), rewritten after every run.
+time (JOBS at a time with --jobs, which also loads the machine as a busy build does), RUNS
+consecutive executions each, the lightest notebook first; with MINUTES, each notebook gets an
+equal share of the time left, so light notebooks get more runs. Copies run in a temporary
+folder beside a link to data/, never the chapters themselves. The table goes to
+_build/stall-check/stall-check.md (and .csv), rewritten after every notebook.
 
-    python -m course stall-check [--runs N] [--minutes M] [--unpatched] [STEM ...]
+    python -m course stall-check [--runs N] [--minutes M] [--jobs J] [--unpatched] [STEM ...]
 
 --unpatched runs without the fix, to see the stall happen.
 """
 
 import argparse
 import csv
+import multiprocessing
 import os
 import statistics
 import sys
 import time
 from datetime import datetime, timezone
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from jupyter_cache.executors.utils import single_nb_execution
@@ -134,6 +137,8 @@ def main(argv=None):
     parser.add_argument("stems", nargs="*", help="chapter stems (default: every chapter with a widget)")
     parser.add_argument("--runs", type=int, default=100, help="consecutive executions per notebook")
     parser.add_argument("--minutes", type=float, default=None, help="start no run after this long in all")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="notebooks executed at the same time (more load, more runs in the time)")
     parser.add_argument("--unpatched", action="store_true", help="without course/nbclient_fix.py")
     parser.add_argument("--widget-cells", action="store_true",
                         help="one run per notebook, then its widget cells RUNS times more in the same kernel")
@@ -145,26 +150,61 @@ def main(argv=None):
     if args.widget_cells:
         return widget_cells_main(paths, args)
     note = (f"{'without' if args.unpatched else 'with'} course/nbclient_fix.py, quick profile, "
+            f"{args.jobs} notebook{'s' if args.jobs > 1 else ''} at a time, "
             f"stall = a reply noticed more than {STALL_SECONDS:.0f} s late, "
             f"started {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
     end = None if args.minutes is None else time.monotonic() + 60 * args.minutes
     rows = []
-    for i, path in enumerate(paths):
-        # An equal share of the time left to each notebook still to run: light notebooks get
-        # more runs, and time a notebook leaves unused goes to the next.
-        stop = None if end is None else time.monotonic() + (end - time.monotonic()) / (len(paths) - i)
-        for run in range(1, args.runs + 1):
-            if stop is not None and time.monotonic() > stop:
-                break
-            seconds, wait, error = run_once(path)
-            stall = wait > STALL_SECONDS  # a cell that outlives its timeout is an error, not a stall
-            rows.append({"notebook": path.stem, "run": run, "seconds": round(seconds, 2),
-                         "reply_wait": round(wait, 3), "stall": int(stall), "error": error or ""})
+    # One worker process per job, each taking the next notebook and running its RUNS
+    # consecutive executions; spawned, so no worker inherits the parent's zmq state.
+    context = multiprocessing.get_context("spawn")
+    started = context.Value("i", 0)
+    with ProcessPoolExecutor(args.jobs, mp_context=context, initializer=_init_worker,
+                             initargs=(args.unpatched, started, len(paths), end, args.jobs)) as pool:
+        for runs in as_completed([pool.submit(run_series, path, args.runs) for path in paths]):
+            rows += runs.result()
             write(rows, args.out, note)
-            print(f"{path.stem} run {run}: {seconds:.1f} s, longest wait after a reply {wait:.2f} s"
-                  + (" STALL" if stall else "") + (f" {error}" if error else ""), flush=True)
+    rows.sort(key=lambda r: [p.stem for p in paths].index(r["notebook"]))
+    write(rows, args.out, note)
     print((args.out / "stall-check.md").read_text() if rows else "no run started")
     return int(any(r["stall"] or r["error"] for r in rows))
+
+
+_worker = {}
+
+
+def _init_worker(unpatched, started, count, end, jobs):
+    if not unpatched:
+        nbclient_fix.install()
+    _worker.update(started=started, count=count, end=end, jobs=jobs)
+
+
+def _stop_time():
+    """When a notebook starting now must start its last run: with a time limit, an equal share
+    of the time left to each notebook not yet started (jobs share it), so light notebooks get
+    more runs and time a notebook leaves unused goes to the later ones."""
+    with _worker["started"].get_lock():
+        left = _worker["count"] - _worker["started"].value  # this one included
+        _worker["started"].value += 1
+    if _worker["end"] is None:
+        return None
+    now = time.monotonic()
+    return now + max(0.0, _worker["end"] - now) * min(_worker["jobs"], left) / left
+
+
+def run_series(path, runs):
+    """Up to `runs` consecutive executions of path (in a worker); returns their rows."""
+    stop, rows = _stop_time(), []
+    for run in range(1, runs + 1):
+        if stop is not None and time.monotonic() > stop:
+            break
+        seconds, wait, error = run_once(path)
+        stall = wait > STALL_SECONDS  # a cell that outlives its timeout is an error, not a stall
+        rows.append({"notebook": path.stem, "run": run, "seconds": round(seconds, 2),
+                     "reply_wait": round(wait, 3), "stall": int(stall), "error": error or ""})
+        print(f"{path.stem} run {run}: {seconds:.1f} s, longest wait after a reply {wait:.2f} s"
+              + (" STALL" if stall else "") + (f" {error}" if error else ""), flush=True)
+    return rows
 
 
 def widget_cells_main(paths, args):

@@ -2,6 +2,8 @@
 
 import ast
 
+import nbformat
+
 from course import bench
 
 
@@ -48,3 +50,13 @@ def test_printed_table_gives_accuracy_ratio_time_and_speed_per_model():
     assert lines[0].split() == ["section", "model", "val", "acc", "book", "ratio", "train", "s", "images/s"]
     assert lines[1].split() == ["9.9", "M", "0.72", "0.8", "0.90", "30.5", "1,200"]
     assert lines[2].split() == ["9.9", "run", "2", "0.5"]
+
+
+def test_a_cell_that_times_out_is_reported_and_the_bench_goes_on(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('started')"),
+                                         nbformat.v4.new_code_cell("import time; time.sleep(60)")])
+    path = tmp_path / "9_9_stuck.ipynb"
+    nbformat.write(nb, path)
+    seconds, texts, error = bench.run_notebook(path, "quick", timeout=3)
+    assert error.startswith("CellTimeoutError: ") and "cell 2 (code cell 2)" in error
+    assert texts[0].strip() == "started" and seconds < 60

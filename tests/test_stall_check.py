@@ -20,3 +20,18 @@ def test_the_table_counts_runs_stalls_and_errors(tmp_path):
          "errors": "CellTimeoutError: cell 3 (code cell 2): ..."}]
     stall_check.write(rows, tmp_path, "test")
     assert "| a | 2 | 25.0 | 40.0 | 7.5 | 1 |  |" in (tmp_path / "stall-check.md").read_text()
+
+
+def test_with_a_time_limit_each_notebook_gets_an_equal_share_of_what_is_left(monkeypatch):
+    import multiprocessing
+    clock = [0.0]
+    monkeypatch.setattr(stall_check.time, "monotonic", lambda: clock[0])
+    started = multiprocessing.get_context("spawn").Value("i", 0)
+    stall_check._init_worker(True, started, count=4, end=120.0, jobs=2)
+    assert stall_check._stop_time() == 60.0  # 2 of 4 notebooks at a time: half of 120 s each
+    assert stall_check._stop_time() == 80.0  # the second job's 2 of 3 share
+    clock[0] = 100.0                          # the first left its time unused (or not)
+    assert stall_check._stop_time() == 120.0  # the last two share what is left, side by side
+    assert stall_check._stop_time() == 120.0
+    stall_check._init_worker(True, started, count=4, end=None, jobs=2)
+    assert stall_check._stop_time() is None   # no limit: RUNS runs each
