@@ -176,7 +176,7 @@ _worker = {}
 def _init_worker(unpatched, started, count, end, jobs):
     if not unpatched:
         nbclient_fix.install()
-    _worker.update(started=started, count=count, end=end, jobs=jobs)
+    _worker.update(started=started, count=count, end=end, jobs=jobs, parent=os.getppid())
 
 
 def _stop_time():
@@ -197,6 +197,8 @@ def run_series(path, runs):
     stop, rows = _stop_time(), []
     for run in range(1, runs + 1):
         if stop is not None and time.monotonic() > stop:
+            break
+        if os.getppid() != _worker["parent"]:  # the check was stopped: no orphaned runs
             break
         seconds, wait, error = run_once(path)
         stall = wait > STALL_SECONDS  # a cell that outlives its timeout is an error, not a stall
