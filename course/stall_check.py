@@ -7,7 +7,8 @@ return after the kernel sent the cell's execute_reply (the reply's own timestamp
 nbclient's on_cell_executed hook); a run whose longest such wait exceeds STALL_SECONDS is a
 stall, and a run that does not finish is listed with its error. Runs go one notebook at a
 time (JOBS at a time with --jobs, which also loads the machine as a busy build does), RUNS
-consecutive executions each, the lightest notebook first; with MINUTES, each notebook gets an
+consecutive executions each, the lightest notebook first (side by side, each kernel gets an
+equal share of the cores' threads); with MINUTES, each notebook gets an
 equal share of the time left, so light notebooks get more runs. Copies run in a temporary
 folder beside a link to data/, never the chapters themselves. The table goes to
 _build/stall-check/stall-check.md (and .csv), rewritten after every notebook.
@@ -150,7 +151,8 @@ def main(argv=None):
     if args.widget_cells:
         return widget_cells_main(paths, args)
     note = (f"{'without' if args.unpatched else 'with'} course/nbclient_fix.py, quick profile, "
-            f"{args.jobs} notebook{'s' if args.jobs > 1 else ''} at a time, "
+            f"{args.jobs} notebook{'s' if args.jobs > 1 else ''} at a time"
+            f"{f' ({kernel_threads(args.jobs)} torch thread(s) each)' if args.jobs > 1 else ''}, "
             f"stall = a reply noticed more than {STALL_SECONDS:.0f} s late, "
             f"started {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
     end = None if args.minutes is None else time.monotonic() + 60 * args.minutes
@@ -173,9 +175,18 @@ def main(argv=None):
 _worker = {}
 
 
+def kernel_threads(jobs, cores=None):
+    """Torch threads for each kernel when `jobs` notebooks run side by side: an equal share of
+    the cores. Measured here: two kernels of two threads each on 2 cores ran each notebook about
+    5 times slower than alone (OpenMP threads spin while they wait), not 2 times."""
+    return max(1, (cores or os.cpu_count() or 1) // jobs)
+
+
 def _init_worker(unpatched, started, count, end, jobs):
     if not unpatched:
         nbclient_fix.install()
+    if jobs > 1:  # inherited by the worker's kernels; a stall is a zmq matter, not arithmetic
+        os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(kernel_threads(jobs))
     _worker.update(started=started, count=count, end=end, jobs=jobs, parent=os.getppid())
 
 

@@ -26,6 +26,8 @@ def test_with_a_time_limit_each_notebook_gets_an_equal_share_of_what_is_left(mon
     import multiprocessing
     clock = [0.0]
     monkeypatch.setattr(stall_check.time, "monotonic", lambda: clock[0])
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # _init_worker sets them: restore after
+        monkeypatch.delenv(name, raising=False)
     started = multiprocessing.get_context("spawn").Value("i", 0)
     stall_check._init_worker(True, started, count=4, end=120.0, jobs=2)
     assert stall_check._stop_time() == 60.0  # 2 of 4 notebooks at a time: half of 120 s each
@@ -35,3 +37,9 @@ def test_with_a_time_limit_each_notebook_gets_an_equal_share_of_what_is_left(mon
     assert stall_check._stop_time() == 120.0
     stall_check._init_worker(True, started, count=4, end=None, jobs=2)
     assert stall_check._stop_time() is None   # no limit: RUNS runs each
+
+
+def test_side_by_side_kernels_share_the_cores():
+    assert stall_check.kernel_threads(jobs=2, cores=2) == 1
+    assert stall_check.kernel_threads(jobs=2, cores=16) == 8
+    assert stall_check.kernel_threads(jobs=4, cores=2) == 1  # never zero
