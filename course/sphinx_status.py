@@ -117,7 +117,9 @@ def model_cell(model):
         if model["val_loss"] is None:
             return model["model"]
         book = f" (book {model['book_val_loss']:g})" if model["book_val_loss"] else ""
-        return f"{model['model']}: validation loss {model['val_loss']:g}{book}"
+        # final_metrics prints 3 decimals, so a loss that rounds to 0 is only known to be small
+        loss = f"{model['val_loss']:g}" if model["val_loss"] else "under 0.0005"
+        return f"{model['model']}: validation loss {loss}{book}"
     text = f"{model['model']}: {model['val_acc']:.3f}"
     if model["book_val_acc"]:
         ratio = model["val_acc"] / model["book_val_acc"]
