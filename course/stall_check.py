@@ -209,8 +209,10 @@ def run_series(path, runs):
     for run in range(1, runs + 1):
         if stop is not None and time.monotonic() > stop:
             break
-        if os.getppid() != _worker["parent"]:  # the check was stopped: no orphaned runs
-            break
+        if os.getppid() != _worker["parent"]:
+            # The check was stopped: nobody will read these rows, and a pool worker that
+            # returned would wait for its next notebook for ever (seen: an idle orphan).
+            os._exit(1)
         seconds, wait, error = run_once(path)
         stall = wait > STALL_SECONDS  # a cell that outlives its timeout is an error, not a stall
         rows.append({"notebook": path.stem, "run": run, "seconds": round(seconds, 2),

@@ -1,5 +1,7 @@
 """`make stall-check`: which chapters it runs, and how its table counts runs and stalls."""
 
+import pytest
+
 from course import stall_check
 
 
@@ -43,3 +45,22 @@ def test_side_by_side_kernels_share_the_cores():
     assert stall_check.kernel_threads(jobs=2, cores=2) == 1
     assert stall_check.kernel_threads(jobs=2, cores=16) == 8
     assert stall_check.kernel_threads(jobs=4, cores=2) == 1  # never zero
+
+
+def test_a_worker_whose_check_was_stopped_exits_before_another_run(monkeypatch):
+    import multiprocessing
+
+    def exit_now(code):
+        raise SystemExit(code)
+
+    def run_once(path):
+        raise AssertionError("a run started after the check was stopped")
+
+    monkeypatch.setattr(stall_check.os, "_exit", exit_now)
+    monkeypatch.setattr(stall_check, "run_once", run_once)
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    stall_check._init_worker(True, multiprocessing.get_context("spawn").Value("i", 0), count=1, end=None, jobs=1)
+    stall_check._worker["parent"] = -1  # not our parent: the check that started us is gone
+    with pytest.raises(SystemExit):
+        stall_check.run_series(stall_check.CHAPTERS / "2_4_calculus.ipynb", runs=3)
