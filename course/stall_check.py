@@ -36,11 +36,12 @@ from . import execute, nbclient_fix, notebooks
 from .notebooks import CHAPTERS, ROOT
 
 OUT = ROOT / "_build" / "stall-check"
-# The chapters with an ipywidgets explorer, lightest first (seconds measured here, quick profile).
-WIDGET_CHAPTERS = ["2_4_calculus", "5_1_multilayer_perceptrons", "3_1_linear_regression",
-                   "2_6_probability_and_statistics", "2_1_data_manipulation", "7_3_padding_and_stride",
-                   "5_4_numerical_stability_and_initialization", "3_6_generalization",
-                   "7_2_convolutions_for_images", "8_2_vgg", "8_5_batch_normalization", "3_7_weight_decay"]
+# The chapters with an ipywidgets explorer, lightest first (median seconds per run here, 2 at
+# a time: reports/stall-check/2026-12-01-*).
+WIDGET_CHAPTERS = ["2_1_data_manipulation", "2_4_calculus", "3_1_linear_regression",
+                   "5_4_numerical_stability_and_initialization", "5_1_multilayer_perceptrons",
+                   "3_7_weight_decay", "2_6_probability_and_statistics", "7_2_convolutions_for_images",
+                   "3_6_generalization", "7_3_padding_and_stride", "8_5_batch_normalization", "8_2_vgg"]
 # A reply that nbclient takes longer than this to notice is a stall (normally milliseconds).
 STALL_SECONDS = 5.0
 
