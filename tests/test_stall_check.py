@@ -5,6 +5,14 @@ import pytest
 from course import stall_check
 
 
+@pytest.fixture(autouse=True)
+def restore_thread_settings(monkeypatch):
+    """_init_worker sets the kernels' thread counts in os.environ: undo it after each test, so
+    no later test's kernel runs with them."""
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def test_it_runs_every_chapter_with_a_widget_lightest_first():
     found = [p.stem for p in stall_check.widget_chapters()]
     assert found == [s for s in stall_check.WIDGET_CHAPTERS if s in found]
@@ -28,8 +36,6 @@ def test_with_a_time_limit_each_notebook_gets_an_equal_share_of_what_is_left(mon
     import multiprocessing
     clock = [0.0]
     monkeypatch.setattr(stall_check.time, "monotonic", lambda: clock[0])
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # _init_worker sets them: restore after
-        monkeypatch.delenv(name, raising=False)
     started = multiprocessing.get_context("spawn").Value("i", 0)
     stall_check._init_worker(True, started, count=4, end=120.0, jobs=2)
     assert stall_check._stop_time() == 60.0  # 2 of 4 notebooks at a time: half of 120 s each
@@ -58,8 +64,6 @@ def test_a_worker_whose_check_was_stopped_exits_before_another_run(monkeypatch):
 
     monkeypatch.setattr(stall_check.os, "_exit", exit_now)
     monkeypatch.setattr(stall_check, "run_once", run_once)
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        monkeypatch.delenv(name, raising=False)
     stall_check._init_worker(True, multiprocessing.get_context("spawn").Value("i", 0), count=1, end=None, jobs=1)
     stall_check._worker["parent"] = -1  # not our parent: the check that started us is gone
     with pytest.raises(SystemExit):
