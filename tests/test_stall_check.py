@@ -10,7 +10,8 @@ def restore_thread_settings(monkeypatch):
     """_init_worker sets the kernels' thread counts in os.environ: undo it after each test, so
     no later test's kernel runs with them."""
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "")  # recorded, even where unset, so it is restored after
+        monkeypatch.delenv(name)
 
 
 def test_it_runs_every_chapter_with_a_widget_lightest_first():
