@@ -8,8 +8,8 @@ nbclient's on_cell_executed hook); a run whose longest such wait exceeds STALL_S
 stall, and a run that does not finish is listed with its error. Runs go one notebook at a
 time (JOBS at a time with --jobs, which also loads the machine as a busy build does), RUNS
 consecutive executions each, the lightest notebook first (side by side, each kernel gets an
-equal share of the cores' threads); with MINUTES, each notebook gets an
-equal share of the time left, so light notebooks get more runs. Copies run in a temporary
+equal share of the cores' threads); with MINUTES, each notebook gets an equal share of the
+time left, so light notebooks get more runs. Copies run in a temporary
 folder beside a link to data/, never the chapters themselves. The table goes to
 _build/stall-check/stall-check.md (and .csv), rewritten after every notebook.
 
@@ -178,8 +178,8 @@ _worker = {}
 
 def kernel_threads(jobs, cores=None):
     """Torch threads for each kernel when `jobs` notebooks run side by side: an equal share of
-    the cores. Measured here: two kernels of two threads each on 2 cores ran each notebook about
-    5 times slower than alone (OpenMP threads spin while they wait), not 2 times."""
+    the cores. Seen here: two kernels of two threads each on 2 cores ran each notebook about
+    5 times slower than alone, not 2 times."""
     return max(1, (cores or os.cpu_count() or 1) // jobs)
 
 
