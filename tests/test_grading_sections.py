@@ -19,7 +19,10 @@ def table(outcome):
 def test_solution_gets_full_marks_and_reproduces(graded, stem):
     outcome = graded[f"solution/{stem}.ipynb"]
     assert not outcome.invalid, outcome.invalid
-    drifted = {n: r["message"][:1500] for n, r in outcome.cells.items() if r["outcome"] != "passed"}
+    # nbval's message alone ("Cell outputs differ") does not say which output moved.
+    drifted = {n: f"{r['message'][:1500]}\n    difference: {r.get('difference', '')}\n"
+                  f"    actual output: {r.get('actual', '')[:1500]!r}"
+               for n, r in outcome.cells.items() if r["outcome"] != "passed"}
     assert not drifted, f"solutions/{stem}.ipynb: cells that did not reproduce:\n" + "\n".join(
         f"  Cell {n}: {message}" for n, message in sorted(drifted.items()))
     for exercise, row in table(outcome).items():
