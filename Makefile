@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help system venv data bench book book-instructor test test-portable warnings exercises stamp grade bench-grade colab-check stall-check clean
+.PHONY: help system venv data bench book book-instructor test test-portable warnings exercises stamp grade bench-grade colab-check stall-check spread clean
 
 help:
 	@echo "make book             set up, fetch data, build the site into _build/html"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench-grade      grading throughput (submissions a minute) and where the seconds go"
 	@echo "make bench [PROFILE=full]  execute every chapter, record times and accuracies in _build/bench"
 	@echo "make colab-check      every chapter, solution and solved exercise as on Colab's Python 3.13, newest packages"
+	@echo "make spread NB=chapters/x.ipynb [BY=nudge|seed] [SPREAD_RUNS=4]  how far its trained figures move on other trajectories"
 	@echo "make stall-check [RUNS=100] [MINUTES=m] [JOBS=1]  execute the widget chapters many times; any stall?"
 	@echo "make data             fetch and verify Fashion-MNIST and the Kaggle CSVs into data/"
 	@echo "make exercises        regenerate exercises/ from solutions/"
@@ -55,6 +56,16 @@ book-instructor: system venv data
 
 test: system venv data
 	$(PY) -m pytest
+
+# How far a notebook's trained figures move when training takes another trajectory (the
+# float rounding of another processor: BY=nudge; other seeds: BY=seed), the measurement
+# behind a cell's declared tolerance. Table in reports/spread/. See course/spread.py.
+# Two runs side by side, one torch thread each.
+BY ?= nudge
+SPREAD_RUNS ?= 4
+spread: venv data
+	@test -n "$(NB)" || (echo "usage: make spread NB=chapters/<stem>.ipynb [BY=nudge|seed] [SPREAD_RUNS=4]"; exit 2)
+	$(PY) -m course spread --by $(BY) --runs $(SPREAD_RUNS) --jobs 2 $(NB)
 
 # The chapters' nbval as on another processor: PyTorch's plain (unvectorised) CPU kernels,
 # MKL's compatible code path and oneDNN's SSE4.1 one each round differently from this

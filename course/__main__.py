@@ -13,7 +13,7 @@ COMMANDS = {
     "mutants": ("course.mutants", "[STEM ...]: grade the recorded wrong answers, record what they print"),
     "execute": ("course.execute", "run notebooks top to bottom and store their outputs"),
     "stall-check": ("course.stall_check", "execute the widget chapters many times; record any stall"),
-    "seed-spread": ("course.seed_spread", "NOTEBOOK ...: how far compared figures move with other seeds"),
+    "spread": ("course.spread", "NOTEBOOK ...: how far trained figures move on another trajectory"),
     "colab-check": ("course.colab_check", "run every notebook as on Colab's Python 3.13 with the newest packages"),
 }
 

@@ -1,0 +1,169 @@
+"""`python -m course spread [--by nudge|seed] [--runs N] [--jobs J] [--cell I ...] NOTEBOOK ...`:
+how far a notebook's compared figures move when its training takes another trajectory; the
+measurement behind the tolerance a cell declares (course/output_compare.py).
+
+A result that differs in its last bit on another processor (AVX-512 or AVX2, MKL's and
+oneDNN's code paths, a GPU) sends SGD down another trajectory. `make test-portable`
+emulates three such paths on this processor, and proved too few (8.2's train_loss moved
+0.22 there and 0.68 on CI's processor). Here each run perturbs the training instead:
+
+* `--by nudge` (default): after the first optimiser step of each d2l.Trainer fit, every
+  parameter moves to the next float up or down (one unit in its last place, the size of a
+  rounding difference), at random from a generator of its own: the seed, initial weights
+  and batch order stay those of the stored run. This is what another processor does (it makes such changes at every
+  operation, so its runs can stray a little further). Training outside d2l.Trainer is not
+  nudged; the report says how many fits were.
+* `--by seed`: the run reseeds random, numpy and torch instead: other initial weights and
+  batch order as well, so an upper bound.
+
+Each run executes a copy of the notebook in a scratch folder, with one extra cell after
+the setup cell that applies the perturbation; the notebook is not touched. The cells
+examined are those that declare a tolerance, plus any given with --cell (an index into
+the notebook's cells, markdown included; nbval's "Cell N" counts code cells only). For
+each number that moved, the table gives the stored value, each run's, the largest
+difference and the tolerance declared now; it goes to reports/spread/<stem>.md.
+"""
+
+import argparse
+import copy
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+
+from . import execute, notebooks, setup_cell
+from .exercises import text_of
+from .output_compare import Tolerance, is_float, tokens
+from .stall_check import kernel_threads
+
+OUT = notebooks.ROOT / "reports" / "spread"
+
+
+# Inserted after the setup cell by --by nudge; names start with _spread so as not to clash.
+NUDGE = """\
+_spread_generator, _spread_fits = torch.Generator().manual_seed({run}), []
+_spread_fit_epoch = d2l.Trainer.fit_epoch
+
+def _spread_nudged_fit_epoch(self):
+    if getattr(self.optim, "_spread_step", None) is None:  # a new fit: nudge after its first step
+        self.optim._spread_step = self.optim.step
+        def nudged_step(*args, **kwargs):
+            result = self.optim._spread_step(*args, **kwargs)
+            self.optim.step = self.optim._spread_step
+            with torch.no_grad():
+                for p in self.model.parameters():
+                    up = (torch.rand(p.shape, generator=_spread_generator) < 0.5).to(p.device)
+                    p.copy_(torch.where(up, torch.nextafter(p, p + 1), torch.nextafter(p, p - 1)))
+            _spread_fits.append(1)
+            return result
+        self.optim.step = nudged_step
+    return _spread_fit_epoch(self)
+
+d2l.Trainer.fit_epoch = _spread_nudged_fit_epoch"""
+RESEED = "random.seed({run}); np.random.seed({run}); torch.manual_seed({run})"
+
+
+def perturbed(nb, by, run):
+    """A copy of nb (setup cell stamped) with the perturbation of run number `run` right
+    after the setup cell, and a last cell that prints how many fits were nudged."""
+    nb = copy.deepcopy(nb)
+    setup_cell.stamp(nb)
+    code = (NUDGE if by == "nudge" else RESEED).format(run=run)
+    nb.cells.insert(setup_cell.find(nb) + 1, nbformat.v4.new_code_cell(code))
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "print(len(_spread_fits))" if by == "nudge" else "print('-')"))
+    nbformat.validator.normalize(nb)
+    return nb
+
+
+def examined_cells(nb, extra=()):
+    return sorted({i for i, c in enumerate(nb.cells) if "tolerance" in c.metadata} | set(extra))
+
+
+def run_once(path, by, run, cells, threads):
+    """(run, {cell index in the original notebook: printed text}, nudged fits or '-')."""
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
+    nb = notebooks.read(path)
+    copy_ = perturbed(nb, by, run)
+    with execute.scratch_chapters("course-spread-") as work:
+        execute.run(copy_, work, "quick")
+    shift = lambda i: i + 1 if i > setup_cell.find(nb) else i
+    return run, {i: text_of(copy_.cells[shift(i)].outputs) for i in cells}, text_of(copy_.cells[-1].outputs)
+
+
+def moved_numbers(stored, printed_by_run):
+    """[(context, stored, [value per run], largest difference)] for each float token of
+    `stored` that some run printed differently; a run whose output has other words or
+    another number of tokens is reported as a row of its own."""
+    ref, rows = tokens(stored), []
+    runs = {run: tokens(text) for run, text in printed_by_run.items()}
+    for run, got in runs.items():
+        words = [(a, b) for a, b in zip(ref, got) if not (is_float(a) and is_float(b)) and a != b]
+        if len(got) != len(ref) or words:
+            rows.append((f"run {run}: other text", " ".join(ref[:12]), [" ".join(got[:12])], None))
+    for i, token in enumerate(ref):
+        if not is_float(token):
+            continue
+        values = [got[i] if i < len(got) and is_float(got[i]) else "?" for got in runs.values()]
+        known = [float(v) for v in values if v != "?"]
+        if any(v != token for v in values):
+            label = " ".join(t.strip("'\":,") for t in ref[max(0, i - 3):i] if not is_float(t)).strip()
+            rows.append((label, token, values, max((abs(v - float(token)) for v in known), default=None)))
+    return rows
+
+
+def report(path, by, results, cells, threads):
+    nb, runs = notebooks.read(path), sorted(results)
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    how = ("nudged by float32 rounding after the first step of each fit, fits nudged per run: "
+           + ", ".join(results[r][1] for r in runs) if by == "nudge" else "reseeded with seeds "
+           + ", ".join(map(str, runs)))
+    lines = [f"# Spread of the trained figures: {path.name}", "",
+             f"{stamp}; {len(runs)} runs {how}; against the stored run. Quick profile, {threads} "
+             f"torch thread(s) per kernel. Written by `python -m course spread --by {by}` (course/spread.py).", ""]
+    for i in cells:
+        cell = nb.cells[i]
+        declared = Tolerance.of_cell(cell.metadata)
+        lines += [f"## Cell {i}: `{cell.source.splitlines()[0][:80]}`", "",
+                  f"declared tolerance: abs {declared.abs:g}" if declared.abs
+                  else "declared tolerance: none (one unit in the last digit)", ""]
+        rows = moved_numbers(text_of(cell.outputs), {r: results[r][0][i] for r in runs})
+        if not rows:
+            lines += ["every run printed the stored text", ""]
+            continue
+        lines += ["| after | stored | " + " | ".join(f"run {r}" for r in runs) + " | largest difference |",
+                  "|---|---|" + "---|" * len(runs) + "---|"]
+        for label, token, values, largest in rows:
+            values = values + [""] * (len(runs) - len(values))
+            lines.append(f"| {label} | {token} | " + " | ".join(values) + " | "
+                         + ("" if largest is None else f"{largest:.3f}") + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m course spread", description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--by", choices=["nudge", "seed"], default="nudge", help="the perturbation (default nudge)")
+    parser.add_argument("--runs", type=int, default=4, help="runs per notebook (default 4)")
+    parser.add_argument("--jobs", type=int, default=1, help="runs side by side (each gets cores/J torch threads)")
+    parser.add_argument("--cell", type=int, action="append", default=[], help="also examine this cell")
+    args = parser.parse_args(argv)
+    runs, threads = list(range(1, args.runs + 1)), kernel_threads(args.jobs)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for path in args.notebooks:
+        path = path.resolve()
+        cells = examined_cells(notebooks.read(path), args.cell)
+        if not cells:
+            print(f"{path.name}: no cell declares a tolerance; name cells with --cell", file=sys.stderr)
+            return 2
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            done = pool.map(run_once, *zip(*[(path, args.by, r, cells, threads) for r in runs]))
+            results = {run: (printed, fits) for run, printed, fits in done}
+        text = report(path, args.by, results, cells, threads)
+        (OUT / f"{path.stem}.md").write_text(text + "\n", encoding="utf-8")
+        print(text, flush=True)
+    return 0

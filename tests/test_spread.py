@@ -1,0 +1,55 @@
+"""`python -m course spread`: the perturbation it applies and how it reports what moved."""
+
+import torch
+from d2l import torch as d2l
+
+from course import notebooks, setup_cell, spread
+from course.notebooks import CHAPTERS
+
+
+def test_the_table_lists_each_number_that_moved_with_its_largest_difference():
+    stored = "{'train_loss': 0.518, 'val_loss': 0.474, 'val_acc': 0.829}"
+    rows = spread.moved_numbers(stored, {1: "{'train_loss': 0.518, 'val_loss': 0.476, 'val_acc': 0.829}",
+                                         2: "{'train_loss': 0.518, 'val_loss': 0.47, 'val_acc': 0.83}"})
+    assert [(label, token, values) for label, token, values, _ in rows] == [
+        ("val_loss", "0.474", ["0.476", "0.47"]), ("val_acc", "0.829", ["0.829", "0.83"])]
+    assert [round(largest, 6) for *_, largest in rows] == [0.004, 0.001]
+
+
+def test_a_run_that_printed_other_words_gets_a_row_of_its_own():
+    rows = spread.moved_numbers("accuracy 0.5", {1: "accuracy 0.5", 2: "error: nan"})
+    assert rows[0][0] == "run 2: other text"
+
+
+def test_the_perturbation_goes_right_after_the_setup_cell_and_the_notebook_is_untouched():
+    path = CHAPTERS / "3_4_linear_regression_scratch.ipynb"
+    nb = notebooks.read(path)
+    before = len(nb.cells)
+    copy = spread.perturbed(nb, "nudge", 3)
+    start = setup_cell.find(copy)
+    assert "manual_seed(3)" in copy.cells[start + 1].source and "fit_epoch" in copy.cells[start + 1].source
+    assert copy.cells[-1].source == "print(len(_spread_fits))"
+    assert len(copy.cells) == before + 2 and len(nb.cells) == before
+    assert spread.perturbed(nb, "seed", 3).cells[start + 1].source.startswith("random.seed(3)")
+
+
+def train(epochs=2):
+    """Two epochs of two steps each: too few for SGD to pull a nudged run back exactly."""
+    torch.manual_seed(0)
+    data = d2l.SyntheticRegressionData(w=torch.tensor([2.0, -3.4]), b=4.2, num_train=64, num_val=64)
+    model = d2l.LinearRegression(lr=0.03)
+    model.board.display = False
+    d2l.Trainer(max_epochs=epochs).fit(model, data)
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+def test_the_nudge_moves_each_fit_once_by_a_rounding_difference(monkeypatch):
+    monkeypatch.setattr(d2l.Trainer, "fit_epoch", d2l.Trainer.fit_epoch)  # restored after the test
+    plain = train()
+    namespace = {"torch": torch, "d2l": d2l}
+    exec(spread.NUDGE.format(run=1), namespace)
+    nudged = train()
+    again = train()
+    assert namespace["_spread_fits"] == [1, 1]  # one nudge per fit, not per epoch
+    assert not torch.equal(plain, nudged) and not torch.equal(nudged, again)
+    assert torch.allclose(plain, nudged, rtol=1e-5, atol=0)
