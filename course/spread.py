@@ -1,4 +1,4 @@
-"""`python -m course spread [--by nudge|seed] [--runs N] [--jobs J] [--cell I ...] NOTEBOOK ...`:
+"""`python -m course spread [--by nudge|seed] [--runs N] [--jobs J] NOTEBOOK ...`:
 how far a notebook's compared figures move when its training takes another trajectory; the
 measurement behind the tolerance a cell declares (course/output_compare.py).
 
@@ -17,11 +17,12 @@ emulates three such paths on this processor, and proved too few (8.2's train_los
   batch order as well, so an upper bound.
 
 Each run executes a copy of the notebook in a scratch folder, with one extra cell after
-the setup cell that applies the perturbation; the notebook is not touched. The cells
-examined are those that declare a tolerance, plus any given with --cell (an index into
-the notebook's cells, markdown included; nbval's "Cell N" counts code cells only). For
-each number that moved, the table gives the stored value, each run's, the largest
-difference and the tolerance declared now; it goes to reports/spread/<stem>.md.
+the setup cell that applies the perturbation; the notebook is not touched. Every cell
+whose output nbval compares is examined; the report lists those where a number moved or a
+tolerance is declared (cell numbers index all cells, markdown included; nbval's "Cell N"
+counts code cells only). For each number that moved, the table gives the stored value,
+each run's, the largest difference and the tolerance declared now; it goes to
+reports/spread/<stem>.md.
 """
 
 import argparse
@@ -79,8 +80,11 @@ def perturbed(nb, by, run):
     return nb
 
 
-def examined_cells(nb, extra=()):
-    return sorted({i for i, c in enumerate(nb.cells) if "tolerance" in c.metadata} | set(extra))
+def compared_cells(nb):
+    """Indices of the code cells whose printed output nbval compares (not the setup cell)."""
+    ignored = {"nbval-ignore-output", "nbval-skip", "course-setup"}
+    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.outputs
+            and not ignored & set(c.metadata.get("tags", []))]
 
 
 def run_once(path, by, run, cells, threads):
@@ -118,19 +122,24 @@ def moved_numbers(stored, printed_by_run):
 def report(path, by, results, cells, threads):
     nb, runs = notebooks.read(path), sorted(results)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    how = ("nudged by float32 rounding after the first step of each fit, fits nudged per run: "
-           + ", ".join(results[r][1] for r in runs) if by == "nudge" else "reseeded with seeds "
-           + ", ".join(map(str, runs)))
+    how = ("nudged by one unit in the last place after the first step of each fit; fits nudged "
+           "per run: " + ", ".join(results[r][1] for r in runs) if by == "nudge"
+           else "reseeded with seeds " + ", ".join(map(str, runs)))
     lines = [f"# Spread of the trained figures: {path.name}", "",
-             f"{stamp}; {len(runs)} runs {how}; against the stored run. Quick profile, {threads} "
-             f"torch thread(s) per kernel. Written by `python -m course spread --by {by}` (course/spread.py).", ""]
+             f"{stamp}; {len(runs)} runs {how}; compared with the stored run. Quick profile, "
+             f"{threads} torch thread(s) per kernel. Written by `python -m course spread --by {by}` "
+             f"(course/spread.py).", ""]
+    steady = 0
     for i in cells:
         cell = nb.cells[i]
         declared = Tolerance.of_cell(cell.metadata)
+        rows = moved_numbers(text_of(cell.outputs), {r: results[r][0][i] for r in runs})
+        if not rows and not declared.reason:
+            steady += 1
+            continue
         lines += [f"## Cell {i}: `{cell.source.splitlines()[0][:80]}`", "",
                   f"declared tolerance: abs {declared.abs:g}" if declared.abs
                   else "declared tolerance: none (one unit in the last digit)", ""]
-        rows = moved_numbers(text_of(cell.outputs), {r: results[r][0][i] for r in runs})
         if not rows:
             lines += ["every run printed the stored text", ""]
             continue
@@ -141,6 +150,7 @@ def report(path, by, results, cells, threads):
             lines.append(f"| {label} | {token} | " + " | ".join(values) + " | "
                          + ("" if largest is None else f"{largest:.3f}") + " |")
         lines.append("")
+    lines.append(f"The other {steady} compared cells printed the stored text in every run.")
     return "\n".join(lines)
 
 
@@ -150,16 +160,12 @@ def main(argv=None):
     parser.add_argument("--by", choices=["nudge", "seed"], default="nudge", help="the perturbation (default nudge)")
     parser.add_argument("--runs", type=int, default=4, help="runs per notebook (default 4)")
     parser.add_argument("--jobs", type=int, default=1, help="runs side by side (each gets cores/J torch threads)")
-    parser.add_argument("--cell", type=int, action="append", default=[], help="also examine this cell")
     args = parser.parse_args(argv)
     runs, threads = list(range(1, args.runs + 1)), kernel_threads(args.jobs)
     OUT.mkdir(parents=True, exist_ok=True)
     for path in args.notebooks:
         path = path.resolve()
-        cells = examined_cells(notebooks.read(path), args.cell)
-        if not cells:
-            print(f"{path.name}: no cell declares a tolerance; name cells with --cell", file=sys.stderr)
-            return 2
+        cells = compared_cells(notebooks.read(path))
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             done = pool.map(run_once, *zip(*[(path, args.by, r, cells, threads) for r in runs]))
             results = {run: (printed, fits) for run, printed, fits in done}

@@ -53,3 +53,13 @@ def test_the_nudge_moves_each_fit_once_by_a_rounding_difference(monkeypatch):
     assert namespace["_spread_fits"] == [1, 1]  # one nudge per fit, not per epoch
     assert not torch.equal(plain, nudged) and not torch.equal(nudged, again)
     assert torch.allclose(plain, nudged, rtol=1e-5, atol=0)
+
+
+def test_it_examines_the_cells_nbval_compares():
+    nb = notebooks.read(CHAPTERS / "5_6_dropout.ipynb")
+    cells = spread.compared_cells(nb)
+    final_metrics = [i for i, c in enumerate(nb.cells) if c.source.startswith("print(final_metrics(")]
+    training = [i for i, c in enumerate(nb.cells) if "fit_and_time(trainer" in c.source]
+    assert final_metrics and set(final_metrics) <= set(cells)
+    assert training and not set(training) & set(cells)  # nbval-ignore-output: timings
+    assert setup_cell.find(nb) not in cells
