@@ -22,12 +22,14 @@ whose output nbval compares is examined; the report lists those where a number m
 tolerance is declared (cell numbers index all cells, markdown included; nbval's "Cell N"
 counts code cells only). For each number that moved, the table gives the stored value,
 each run's, the largest difference and the tolerance declared now; it goes to
-reports/spread/<stem>.md.
+reports/spread/<folder>-<stem>.<nudge|seed>.md.
 """
 
 import argparse
+import configparser
 import copy
 import os
+import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
@@ -35,7 +37,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import execute, notebooks, setup_cell
+from . import execute, nbval_settings, notebooks, setup_cell
 from .exercises import text_of
 from .output_compare import Tolerance, is_float, tokens
 from .stall_check import kernel_threads
@@ -98,6 +100,15 @@ def run_once(path, by, run, cells, threads):
     return run, {i: text_of(copy_.cells[shift(i)].outputs) for i in cells}, text_of(copy_.cells[-1].outputs)
 
 
+def sanitized(text):
+    """text with nbval's replacements applied (memory addresses and the like), as compared."""
+    config = configparser.ConfigParser()
+    config.read(nbval_settings.SANITIZE)
+    for section in config.sections():
+        text = re.sub(config[section]["regex"], config[section]["replace"], text)
+    return text
+
+
 def moved_numbers(stored, printed_by_run):
     """[(context, stored, [value per run], largest difference)] for each float token of
     `stored` that some run printed differently; a run whose output has other words or
@@ -125,7 +136,7 @@ def report(path, by, results, cells, threads):
     how = ("nudged by one unit in the last place after the first step of each fit; fits nudged "
            "per run: " + ", ".join(results[r][1] for r in runs) if by == "nudge"
            else "reseeded with seeds " + ", ".join(map(str, runs)))
-    lines = [f"# Spread of the trained figures: {path.name}", "",
+    lines = [f"# Spread of the trained figures: {path.parent.name}/{path.name}", "",
              f"{stamp}; {len(runs)} runs {how}; compared with the stored run. Quick profile, "
              f"{threads} torch thread(s) per kernel. Written by `python -m course spread --by {by}` "
              f"(course/spread.py).", ""]
@@ -133,7 +144,7 @@ def report(path, by, results, cells, threads):
     for i in cells:
         cell = nb.cells[i]
         declared = Tolerance.of_cell(cell.metadata)
-        rows = moved_numbers(text_of(cell.outputs), {r: results[r][0][i] for r in runs})
+        rows = moved_numbers(sanitized(text_of(cell.outputs)), {r: sanitized(results[r][0][i]) for r in runs})
         if not rows and not declared.reason:
             steady += 1
             continue
@@ -170,6 +181,6 @@ def main(argv=None):
             done = pool.map(run_once, *zip(*[(path, args.by, r, cells, threads) for r in runs]))
             results = {run: (printed, fits) for run, printed, fits in done}
         text = report(path, args.by, results, cells, threads)
-        (OUT / f"{path.stem}.md").write_text(text + "\n", encoding="utf-8")
+        (OUT / f"{path.parent.name}-{path.stem}.{args.by}.md").write_text(text + "\n", encoding="utf-8")
         print(text, flush=True)
     return 0

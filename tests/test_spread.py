@@ -63,3 +63,8 @@ def test_it_examines_the_cells_nbval_compares():
     assert final_metrics and set(final_metrics) <= set(cells)
     assert training and not set(training) & set(cells)  # nbval-ignore-output: timings
     assert setup_cell.find(nb) not in cells
+
+
+def test_what_nbval_sanitizes_does_not_count_as_moved():
+    stored, printed = "<graphviz.graphs.Digraph at 0x7f52a67d7bd0>", "<graphviz.graphs.Digraph at 0x7f79cb2087d0>"
+    assert spread.moved_numbers(spread.sanitized(stored), {1: spread.sanitized(printed)}) == []
