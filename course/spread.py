@@ -10,9 +10,9 @@ emulates three such paths on this processor, and proved too few (8.2's train_los
 * `--by nudge` (default): after the first optimiser step of each d2l.Trainer fit, every
   parameter moves to the next float up or down (one unit in its last place, the size of a
   rounding difference), at random from a generator of its own: the seed, initial weights
-  and batch order stay those of the stored run. This is what another processor does (it makes such changes at every
-  operation, so its runs can stray a little further). Training outside d2l.Trainer is not
-  nudged; the report says how many fits were.
+  and batch order stay those of the stored run. This is what another processor does (it
+  makes such changes at every operation, so its runs can stray a little further).
+  Training outside d2l.Trainer is not nudged; the report says how many fits were.
 * `--by seed`: the run reseeds random, numpy and torch instead: other initial weights and
   batch order as well, so an upper bound.
 
@@ -30,7 +30,6 @@ import configparser
 import copy
 import os
 import re
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
