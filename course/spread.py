@@ -37,9 +37,9 @@ from pathlib import Path
 import nbformat
 
 from . import execute, nbval_settings, notebooks, setup_cell
+from .execute import kernel_threads
 from .exercises import text_of
 from .output_compare import Tolerance, is_float, tokens
-from .stall_check import kernel_threads
 
 OUT = notebooks.ROOT / "reports" / "spread"
 
@@ -99,12 +99,19 @@ def run_once(path, by, run, cells, threads):
     return run, {i: text_of(copy_.cells[shift(i)].outputs) for i in cells}, text_of(copy_.cells[-1].outputs)
 
 
-def sanitized(text):
-    """text with nbval's replacements applied (memory addresses and the like), as compared."""
+def _sanitizers():
     config = configparser.ConfigParser()
     config.read(nbval_settings.SANITIZE)
-    for section in config.sections():
-        text = re.sub(config[section]["regex"], config[section]["replace"], text)
+    return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
+
+
+SANITIZERS = _sanitizers()
+
+
+def sanitized(text):
+    """text with nbval's replacements applied (memory addresses and the like), as compared."""
+    for pattern, replacement in SANITIZERS:
+        text = pattern.sub(replacement, text)
     return text
 
 

@@ -33,6 +33,7 @@ from jupyter_cache.executors.utils import single_nb_execution
 from nbclient import NotebookClient
 
 from . import execute, nbclient_fix, notebooks
+from .execute import kernel_threads
 from .notebooks import CHAPTERS, ROOT
 
 OUT = ROOT / "_build" / "stall-check"
@@ -174,13 +175,6 @@ def main(argv=None):
 
 
 _worker = {}
-
-
-def kernel_threads(jobs, cores=None):
-    """Torch threads for each kernel when `jobs` notebooks run side by side: an equal share of
-    the cores. Seen here: two kernels of two threads each on 2 cores ran each notebook about
-    5 times slower than alone, not 2 times."""
-    return max(1, (cores or os.cpu_count() or 1) // jobs)
 
 
 def _init_worker(unpatched, started, count, end, jobs):
