@@ -56,12 +56,19 @@ whether it has been imported, as it is on Colab before the first cell runs."""
 FOLDERS = {"chapters": CHAPTERS, "solutions": SOLUTIONS, "exercises": EXERCISES}
 
 
-def find_python313():
-    for candidate in PYTHON_313:
+def find_python313(candidates=PYTHON_313):
+    """The first candidate that runs and is Python 3.13. Being on PATH is not enough: a pyenv
+    shim is there for every version pyenv has, and fails (exit 127) unless that version is
+    selected."""
+    for candidate in candidates:
         found = shutil.which(candidate)
-        if found:
+        if not found:
+            continue
+        version = subprocess.run([found, "--version"], capture_output=True, text=True)
+        if version.returncode == 0 and version.stdout.startswith("Python 3.13"):
             return found
-    sys.exit("colab-check needs Python 3.13 (python3.13 on PATH), Colab's runtime")
+    sys.exit("colab-check needs Python 3.13, Colab's runtime: none of "
+             + ", ".join(candidates) + " runs here")
 
 
 def make_venv(venv=VENV, fresh=False):

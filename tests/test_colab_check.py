@@ -4,6 +4,7 @@ Colab branch for real in a kernel that the check's stand-in google.colab sets up
 course's own environment, and checks how exercises are filled in and errors reported."""
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 from course import colab_check, exercises, notebooks, setup_cell
@@ -40,3 +41,19 @@ def test_the_first_error_names_the_code_cell_and_the_exception():
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stderr", text="\x1b[33mWARNING: careful\x1b[0m\n")]
     assert colab_check.first_error(nb, RuntimeError("unused")) == "code cell 2: ZeroDivisionError: division by zero"
     assert colab_check.stderr_text(nb) == ["WARNING: careful"]
+
+
+def test_a_python313_on_path_that_cannot_run_is_skipped(tmp_path, monkeypatch):
+    """A pyenv shim named python3.13 is on PATH whenever pyenv has 3.13, and exits 127 unless
+    that version is selected: the check looks for one that runs."""
+    shim = tmp_path / "python3.13"
+    shim.write_text("#!/bin/sh\necho 'pyenv: python3.13: command not found' >&2\nexit 127\n")
+    shim.chmod(0o755)
+    real = tmp_path / "real" / "python"
+    real.parent.mkdir()
+    real.write_text("#!/bin/sh\necho 'Python 3.13.0'\n")
+    real.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert colab_check.find_python313(["python3.13", str(real)]) == str(real)
+    with pytest.raises(SystemExit, match="none of python3.13 runs here"):
+        colab_check.find_python313(["python3.13"])
