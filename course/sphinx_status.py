@@ -3,7 +3,7 @@
 `{course-status}` in status.md becomes, once every page has been read:
 
 * a summary in words (chapters that ran, failed, or show stored outputs; trained models at
-  90 % of the book's validation accuracy or more; total run time);
+  90% of the book's validation accuracy or more; total run time);
 * one row per chapter: how its outputs were obtained, profile, device, seconds, and each
   trained model's validation accuracy beside the book's (reference/d2l_results.csv);
 * the environment: Python, PyTorch, CPU or GPU, date and commit.
@@ -28,7 +28,7 @@ from .notebooks import ROOT
 
 SETUP_LINE = re.compile(r"profile (?P<profile>quick|full), torch \S+, device (?P<device>\S+)")
 METRICS = re.compile(r"\{'train_loss': [^}]*\}")
-GOOD_ENOUGH = 0.9  # the quick profile's target: 90 % of the book's validation accuracy
+GOOD_ENOUGH = 0.9  # the quick profile's target: 90% of the book's validation accuracy
 
 
 class status_placeholder(nodes.General, nodes.Element):
@@ -123,7 +123,7 @@ def model_cell(model):
     text = f"{model['model']}: {model['val_acc']:.3f}"
     if model["book_val_acc"]:
         ratio = model["val_acc"] / model["book_val_acc"]
-        verdict = "at least 90 %" if ratio >= GOOD_ENOUGH else "below 90 %"
+        verdict = "at least 90%" if ratio >= GOOD_ENOUGH else "below 90%"
         text += f" (book {model['book_val_acc']:.3f}, {ratio:.0%}: {verdict})"
     return text
 
@@ -138,7 +138,7 @@ def summary(rows):
     lines = [
         f"{len(rows)} chapters: {ran - len(failed)} ran without error, {len(failed)} failed"
         + (f", {len(stored)} show their stored outputs (this build did not execute them)" if stored else "") + ".",
-        f"Trained models: {len(good)} of {len(compared)} reach 90 % of the book's validation accuracy.",
+        f"Trained models: {len(good)} of {len(compared)} reach 90% of the book's validation accuracy.",
         f"Total run time of the chapters: {seconds:.0f} s.",
     ]
     if failed:

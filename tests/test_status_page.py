@@ -8,8 +8,8 @@ def model(**fields):
 
 
 def test_a_classifier_reads_against_the_book():
-    assert model_cell(model(val_acc=0.835, book_val_acc=0.830)) == "m: 0.835 (book 0.830, 101%: at least 90 %)"
-    assert model_cell(model(val_acc=0.43, book_val_acc=0.896)) == "m: 0.430 (book 0.896, 48%: below 90 %)"
+    assert model_cell(model(val_acc=0.835, book_val_acc=0.830)) == "m: 0.835 (book 0.830, 101%: at least 90%)"
+    assert model_cell(model(val_acc=0.43, book_val_acc=0.896)) == "m: 0.430 (book 0.896, 48%: below 90%)"
 
 
 def test_a_regression_loss_that_rounds_to_zero_is_not_shown_as_zero():
