@@ -7,12 +7,13 @@ oneDNN's code paths, a GPU) sends SGD down another trajectory. `make test-portab
 emulates three such paths on this processor, and proved too few (8.2's train_loss moved
 0.22 there and 0.68 on CI's processor). Here each run perturbs the training instead:
 
-* `--by nudge` (default): after the first optimiser step of each d2l.Trainer fit, every
-  parameter moves to the next float up or down (one unit in its last place, the size of a
+* `--by nudge` (default): after the first step of each optimiser (each d2l.Trainer fit, each
+  torch.optim optimiser of a notebook's own training loop), every parameter moves to the next float up or down (one unit in its last place, the size of a
   rounding difference), at random from a generator of its own: the seed, initial weights
   and batch order stay those of the stored run. This is what another processor does (it
   makes such changes at every operation, so its runs can stray a little further).
-  Training outside d2l.Trainer is not nudged; the report says how many fits were.
+  Hand-written updates (`p -= lr * p.grad` outside any optimiser) are not nudged; the report
+  says how many fits were.
 * `--by seed`: the run reseeds random, numpy and torch instead: other initial weights and
   batch order as well, so an upper bound.
 
@@ -45,21 +46,37 @@ OUT = notebooks.ROOT / "reports" / "spread"
 
 
 # Inserted after the setup cell by --by nudge; names start with _spread so as not to clash.
+# Two hooks, one nudge per optimiser (a d2l fit makes a new one, so once per fit): torch's
+# global step hook sees every torch.optim optimiser, in d2l.Trainer or in a loop of the
+# notebook's own (3.6, 4.6, 5.5); d2l.Trainer's own wrapper sees d2l's from-scratch ones
+# (d2l.SGD), which are not torch.optim optimisers and hold the tensors they update (a scratch
+# model's weights are plain tensors, not in model.parameters()). A fit with nothing to
+# nudge is not counted.
 NUDGE = """\
+from torch.optim.optimizer import register_optimizer_step_post_hook as _spread_register
 _spread_generator, _spread_fits = torch.Generator().manual_seed({run}), []
+
+def _spread_nudge(optim, params):
+    if getattr(optim, "_spread_nudged", False) or not params:
+        return
+    optim._spread_nudged = True
+    with torch.no_grad():
+        for p in params:
+            up = (torch.rand(p.shape, generator=_spread_generator) < 0.5).to(p.device)
+            p.copy_(torch.where(up, torch.nextafter(p, p + 1), torch.nextafter(p, p - 1)))
+    _spread_fits.append(1)
+
+_spread_hook = _spread_register(
+    lambda optim, args, kwargs: _spread_nudge(optim, [p for g in optim.param_groups for p in g["params"]]))
 _spread_fit_epoch = d2l.Trainer.fit_epoch
 
 def _spread_nudged_fit_epoch(self):
-    if getattr(self.optim, "_spread_step", None) is None:  # a new fit: nudge after its first step
+    if getattr(self.optim, "_spread_step", None) is None:
         self.optim._spread_step = self.optim.step
         def nudged_step(*args, **kwargs):
             result = self.optim._spread_step(*args, **kwargs)
             self.optim.step = self.optim._spread_step
-            with torch.no_grad():
-                for p in self.model.parameters():
-                    up = (torch.rand(p.shape, generator=_spread_generator) < 0.5).to(p.device)
-                    p.copy_(torch.where(up, torch.nextafter(p, p + 1), torch.nextafter(p, p - 1)))
-            _spread_fits.append(1)
+            _spread_nudge(self.optim, list(getattr(self.optim, "params", None) or self.model.parameters()))
             return result
         self.optim.step = nudged_step
     return _spread_fit_epoch(self)
@@ -139,7 +156,7 @@ def moved_numbers(stored, printed_by_run):
 def report(path, by, results, cells, threads):
     nb, runs = notebooks.read(path), sorted(results)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    how = ("nudged by one unit in the last place after the first step of each fit; fits nudged "
+    how = ("nudged by one unit in the last place after the first step of each optimiser; fits nudged "
            "per run: " + ", ".join(results[r][1] for r in runs) if by == "nudge"
            else "reseeded with seeds " + ", ".join(map(str, runs)))
     lines = [f"# Spread of the trained figures: {path.parent.name}/{path.name}", "",
@@ -177,8 +194,9 @@ def main(argv=None):
     parser.add_argument("--by", choices=["nudge", "seed"], default="nudge", help="the perturbation (default nudge)")
     parser.add_argument("--runs", type=int, default=4, help="runs per notebook (default 4)")
     parser.add_argument("--jobs", type=int, default=1, help="runs side by side (each gets cores/J torch threads)")
+    parser.add_argument("--threads", type=int, help="torch threads per kernel instead (a core kept for other work)")
     args = parser.parse_args(argv)
-    runs, threads = list(range(1, args.runs + 1)), kernel_threads(args.jobs)
+    runs, threads = list(range(1, args.runs + 1)), args.threads or kernel_threads(args.jobs)
     OUT.mkdir(parents=True, exist_ok=True)
     for path in args.notebooks:
         path = path.resolve()

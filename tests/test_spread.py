@@ -1,5 +1,7 @@
 """`python -m course spread`: the perturbation it applies and how it reports what moved."""
 
+import contextlib
+
 import torch
 from d2l import torch as d2l
 
@@ -33,26 +35,62 @@ def test_the_perturbation_goes_right_after_the_setup_cell_and_the_notebook_is_un
     assert spread.perturbed(nb, "seed", 3).cells[start + 1].source.startswith("random.seed(3)")
 
 
-def train(epochs=2):
-    """Two epochs of two steps each: too few for SGD to pull a nudged run back exactly."""
+def train(epochs=2, scratch=False):
+    """Two epochs of two steps each: too few for SGD to pull a nudged run back exactly. The
+    concise model trains with torch.optim.SGD, the scratch one with d2l.SGD."""
     torch.manual_seed(0)
     data = d2l.SyntheticRegressionData(w=torch.tensor([2.0, -3.4]), b=4.2, num_train=64, num_val=64)
-    model = d2l.LinearRegression(lr=0.03)
+    model = (d2l.LinearRegressionScratch(2, lr=0.03) if scratch else d2l.LinearRegression(lr=0.03))
     model.board.display = False
     d2l.Trainer(max_epochs=epochs).fit(model, data)
-    return torch.cat([p.detach().flatten() for p in model.parameters()])
+    weights = (model.w, model.b) if scratch else model.parameters()  # scratch: plain tensors
+    return torch.cat([p.detach().flatten() for p in weights])
+
+
+@contextlib.contextmanager
+def nudge_cell_executed(monkeypatch):
+    """The nudge cell executed here, as in a kernel; its hooks are removed afterwards."""
+    monkeypatch.setattr(d2l.Trainer, "fit_epoch", d2l.Trainer.fit_epoch)  # restored after the test
+    namespace = {"torch": torch, "d2l": d2l}
+    exec(spread.NUDGE.format(run=1), namespace)
+    try:
+        yield namespace
+    finally:
+        namespace["_spread_hook"].remove()
+        monkeypatch.undo()
 
 
 def test_the_nudge_moves_each_fit_once_by_a_rounding_difference(monkeypatch):
-    monkeypatch.setattr(d2l.Trainer, "fit_epoch", d2l.Trainer.fit_epoch)  # restored after the test
-    plain = train()
-    namespace = {"torch": torch, "d2l": d2l}
-    exec(spread.NUDGE.format(run=1), namespace)
-    nudged = train()
-    again = train()
-    assert namespace["_spread_fits"] == [1, 1]  # one nudge per fit, not per epoch
+    plain, plain_scratch = train(), train(scratch=True)
+    with nudge_cell_executed(monkeypatch) as namespace:
+        nudged, again, scratch = train(), train(), train(scratch=True)
+    assert namespace["_spread_fits"] == [1, 1, 1]  # one nudge per fit, not per epoch or per hook
     assert not torch.equal(plain, nudged) and not torch.equal(nudged, again)
     assert torch.allclose(plain, nudged, rtol=1e-5, atol=0)
+    assert not torch.equal(plain_scratch, scratch)  # d2l.SGD, which torch's step hook cannot see
+    assert torch.allclose(plain_scratch, scratch, rtol=1e-5, atol=0)
+
+
+def own_loop(steps=4):
+    """A training loop of a notebook's own, as 5.5's: torch.optim.Adam, no d2l.Trainer."""
+    torch.manual_seed(0)
+    net = torch.nn.Linear(3, 1)
+    optim = torch.optim.Adam(net.parameters(), lr=0.01)
+    X, y = torch.randn(16, 3), torch.randn(16, 1)
+    for _ in range(steps):
+        optim.zero_grad()
+        torch.nn.functional.mse_loss(net(X), y).backward()
+        optim.step()
+    return torch.cat([p.detach().flatten() for p in net.parameters()])
+
+
+def test_a_loop_of_the_notebooks_own_is_nudged_once_per_optimiser(monkeypatch):
+    plain = own_loop()
+    with nudge_cell_executed(monkeypatch) as namespace:
+        nudged = own_loop()
+    assert namespace["_spread_fits"] == [1]
+    assert not torch.equal(plain, nudged) and torch.allclose(plain, nudged, rtol=1e-5, atol=0)
+    assert torch.equal(own_loop(), plain)  # the hook is gone with the fixture
 
 
 def test_it_examines_the_cells_nbval_compares():
