@@ -7,9 +7,9 @@ oneDNN's code paths, a GPU) sends SGD down another trajectory. `make test-portab
 emulates three such paths on this processor, and proved too few (8.2's train_loss moved
 0.22 there and 0.68 on CI's processor). Here each run perturbs the training instead:
 
-* `--by nudge` (default): after the first step of each optimiser (each d2l.Trainer fit, each
-  torch.optim optimiser of a notebook's own training loop), every parameter moves to the next float up or down (one unit in its last place, the size of a
-  rounding difference), at random from a generator of its own: the seed, initial weights
+* `--by nudge` (default): after the first step of each optimiser (each d2l.Trainer fit,
+  each torch.optim optimiser of a notebook's own training loop), every parameter moves to
+  the next float up or down (one unit in its last place, the size of a rounding difference), at random from a generator of its own: the seed, initial weights
   and batch order stay those of the stored run. This is what another processor does (it
   makes such changes at every operation, so its runs can stray a little further).
   Hand-written updates (`p -= lr * p.grad` outside any optimiser) are not nudged; the report
@@ -48,7 +48,7 @@ OUT = notebooks.ROOT / "reports" / "spread"
 # Inserted after the setup cell by --by nudge; names start with _spread so as not to clash.
 # Two hooks, one nudge per optimiser (a d2l fit makes a new one, so once per fit): torch's
 # global step hook sees every torch.optim optimiser, in d2l.Trainer or in a loop of the
-# notebook's own (3.6, 4.6, 5.5); d2l.Trainer's own wrapper sees d2l's from-scratch ones
+# notebook's own (5.5, solution 5.2's experiments); d2l.Trainer's own wrapper sees d2l's from-scratch ones
 # (d2l.SGD), which are not torch.optim optimisers and hold the tensors they update (a scratch
 # model's weights are plain tensors, not in model.parameters()). A fit with nothing to
 # nudge is not counted.
@@ -71,7 +71,7 @@ _spread_hook = _spread_register(
 _spread_fit_epoch = d2l.Trainer.fit_epoch
 
 def _spread_nudged_fit_epoch(self):
-    if getattr(self.optim, "_spread_step", None) is None:
+    if getattr(self.optim, "_spread_step", None) is None:  # a new fit: nudge after its first step
         self.optim._spread_step = self.optim.step
         def nudged_step(*args, **kwargs):
             result = self.optim._spread_step(*args, **kwargs)
