@@ -9,8 +9,9 @@ emulates three such paths on this processor, and proved too few (8.2's train_los
 
 * `--by nudge` (default): after the first step of each optimiser (each d2l.Trainer fit,
   each torch.optim optimiser of a notebook's own training loop), every parameter moves to
-  the next float up or down (one unit in its last place, the size of a rounding difference), at random from a generator of its own: the seed, initial weights
-  and batch order stay those of the stored run. This is what another processor does (it
+  the next float up or down (one unit in its last place, the size of a rounding
+  difference), at random from a generator of its own: the seed, initial weights and batch
+  order stay those of the stored run. This is what another processor does (it
   makes such changes at every operation, so its runs can stray a little further).
   Hand-written updates (`p -= lr * p.grad` outside any optimiser) are not nudged; the report
   says how many fits were.
