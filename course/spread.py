@@ -49,10 +49,10 @@ OUT = notebooks.ROOT / "reports" / "spread"
 # Inserted after the setup cell by --by nudge; names start with _spread so as not to clash.
 # Two hooks, one nudge per optimiser (a d2l fit makes a new one, so once per fit): torch's
 # global step hook sees every torch.optim optimiser, in d2l.Trainer or in a loop of the
-# notebook's own (5.5, solution 5.2's experiments); d2l.Trainer's own wrapper sees d2l's from-scratch ones
-# (d2l.SGD), which are not torch.optim optimisers and hold the tensors they update (a scratch
-# model's weights are plain tensors, not in model.parameters()). A fit with nothing to
-# nudge is not counted.
+# notebook's own (5.5, solution 5.2's experiments); d2l.Trainer's own wrapper sees d2l's
+# from-scratch d2l.SGD, not a torch.optim optimiser, and nudges the tensors it holds (d2l's
+# library scratch models keep their weights as plain tensors, outside model.parameters()).
+# A fit with nothing to nudge is not counted.
 NUDGE = """\
 from torch.optim.optimizer import register_optimizer_step_post_hook as _spread_register
 _spread_generator, _spread_fits = torch.Generator().manual_seed({run}), []
