@@ -28,7 +28,6 @@ reports/spread/<folder>-<stem>.<nudge|seed>.md.
 """
 
 import argparse
-import configparser
 import copy
 import os
 import re
@@ -37,6 +36,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
+from nbval.plugin import get_sanitize_patterns
 
 from . import execute, nbval_settings, notebooks, setup_cell
 from .execute import kernel_threads
@@ -117,13 +117,9 @@ def run_once(path, by, run, cells, threads):
     return run, {i: text_of(copy_.cells[shift(i)].outputs) for i in cells}, text_of(copy_.cells[-1].outputs)
 
 
-def _sanitizers():
-    config = configparser.ConfigParser()
-    config.read(nbval_settings.SANITIZE)
-    return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
-
-
-SANITIZERS = _sanitizers()
+# nbval's own reader of the sanitizer file, so the patterns are exactly those nbval applies.
+SANITIZERS = [(re.compile(regex), replace) for regex, replace
+              in get_sanitize_patterns(nbval_settings.SANITIZE.read_text())]
 
 
 def sanitized(text):
