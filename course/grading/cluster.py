@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from .. import notebooks
 from ..notebooks import SOLUTIONS
 from . import sandbox
-from .run import Outcome, grade
+from .run import Outcome, grade, refusal
 
 
 def solutions_digest(folder=SOLUTIONS):
@@ -56,8 +56,10 @@ def grade_on_cluster(submissions, folder, limits, scheduler, unsandboxed=False):
         for path in submissions:
             name = path.relative_to(folder).as_posix()
             try:
-                content = path.read_bytes()
-            except OSError:  # graded here, as invalid, without running anything
+                content = None if refusal(path, folder) else path.read_bytes()
+            except OSError:
+                content = None
+            if content is None:  # graded here, as invalid, without running anything
                 yield grade(path, folder, limits, unsandboxed=unsandboxed)
                 continue
             # A key of this batch's own: other batches on the same cluster never share results.

@@ -125,11 +125,29 @@ def run_nbval_with(assembled, limits, kernel_env, current_env=False):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def refusal(path, submissions_root):
+    """Why the file at path is not graded, or None. Only real files inside the submissions
+    folder are: a link (or a linked folder) could have the grader read a solution or
+    another student's notebook and grade it, and show its output, as this student's."""
+    root = Path(submissions_root)
+    parts = Path(path).relative_to(root).parts
+    if any(root.joinpath(*parts[:n]).is_symlink() for n in range(1, len(parts) + 1)):
+        return "a symbolic link, not a file: submit the notebook itself"
+    if not Path(path).resolve().is_relative_to(root.resolve()):
+        return "outside the submissions folder"
+    if not Path(path).is_file():
+        return "not a regular file"
+    return None
+
+
 def grade(path, submissions_root, limits, uid=None, unsandboxed=False, solutions=None):
     """The Outcome for one submitted file."""
     name = Path(path).relative_to(submissions_root).as_posix()
     outcome = Outcome(submission=name)
     try:
+        refused = refusal(path, submissions_root)
+        if refused:
+            raise InvalidSubmission(refused)
         nb = read_submission(path)
     except InvalidSubmission as e:
         outcome.invalid = str(e)
