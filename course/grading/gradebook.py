@@ -2,12 +2,19 @@
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from ..files import atomic_write
 from .run import SEVERITY
 
 COLUMNS = ["submission", "section", "exercise", "points", "max_points", "status"]
+
+# Control characters (all but newline and tab) can move a terminal's cursor or hide text.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A spreadsheet runs a text cell that starts with one of these as a formula (OWASP's
+# CSV-injection rule); a leading ' makes it text again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def exercise_status(outcome, exercise):
@@ -38,17 +45,42 @@ def rows(outcome):
     return result
 
 
+def spreadsheet_safe(value):
+    """A gradebook cell that a spreadsheet shows as it is: student text (a file name, a
+    section from the notebook's metadata) never runs as a formula. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_grades(outcomes, path):
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for outcome in sorted(outcomes, key=lambda o: o.submission):
-        writer.writerows(rows(outcome))
+        writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows(outcome))
     atomic_write(path, buffer.getvalue())
 
 
+def longest_backtick_run(text):
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+
+
 def fenced(text):
-    return "```\n" + (text.rstrip("\n") or "(no output)") + "\n```"
+    """A code block whose fence is longer than any backtick run in text, so nothing the
+    student printed can close it and be read as Markdown or HTML."""
+    text = CONTROL.sub("", text).rstrip("\n") or "(no output)"
+    fence = "`" * max(3, longest_backtick_run(text) + 1)
+    return f"{fence}\n{text}\n{fence}"
+
+
+def quoted(text):
+    """Student text on one line (a file name, an exception's message) as inline code:
+    newlines would start a heading or a list, a shorter backtick run would end the span."""
+    text = CONTROL.sub("", str(text)).replace("\n", " ").replace("\t", " ")
+    ticks = "`" * (longest_backtick_run(text) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def feedback(outcome):
@@ -57,9 +89,9 @@ def feedback(outcome):
     failing check printed what a recorded mutant printed, the mutant's slip line is named
     (course/mutants.py): a sentence its author wrote, never check source or output."""
     from ..mutants import feedback_slips
-    lines = [f"# Feedback: {outcome.submission}", ""]
+    lines = [f"# Feedback: {quoted(outcome.submission)}", ""]
     if outcome.invalid:
-        lines += [f"This file could not be graded: {outcome.invalid}.",
+        lines += [f"This file could not be graded: {quoted(outcome.invalid)}.",
                   "Submit the exercise notebook (.ipynb) saved from Jupyter or Colab."]
         return "\n".join(lines) + "\n"
     total = sum(r["points"] for r in rows(outcome) if isinstance(r["points"], int))
@@ -86,7 +118,7 @@ def feedback(outcome):
                 lines += ["", "  Expected output:", "", fenced(check.expected), "",
                           "  Your output:", "", fenced(check.actual), ""]
                 if check.difference:
-                    lines += [f"  First difference: {check.difference}", ""]
+                    lines += [f"  First difference: {quoted(check.difference)}", ""]
         for n, check in enumerate(hidden, 1):
             lines.append(f"- hidden check {n} ({check.points} points): {check.status}")
         lines.append("")
