@@ -13,7 +13,7 @@ help:
 	@echo "make test             set up, fetch data, run the whole test suite"
 	@echo "make test-portable    the chapters' nbval with another processor's floating-point paths"
 	@echo "make warnings         run every chapter and solution with each Python warning an error"
-	@echo "make grade SUBMISSIONS=dir [OUT=dir] [JOBS=n] [SCHEDULER=tcp://host:8786]   grade students' exercise notebooks"
+	@echo "make grade SUBMISSIONS=dir [OUT=grading] [JOBS=2] [SCHEDULER=tcp://host:8786]   grade students' exercise notebooks"
 	@echo "make bench-grade      grading throughput (submissions a minute) and where the seconds go"
 	@echo "make bench [PROFILE=full]  execute every chapter, record times and accuracies in _build/bench"
 	@echo "make colab-check      every chapter, solution and solved exercise as on Colab's Python 3.13, newest packages"
@@ -100,7 +100,9 @@ colab-check: venv data
 # stall, course/nbclient_fix.py); MINUTES caps the time, JOBS runs notebooks side by side.
 # Table: _build/stall-check/
 RUNS ?= 100
-JOBS ?= 1
+# JOBS is shared with grade, so each target sets its own default (a global ?= would set
+# whichever comes first for both).
+stall-check: JOBS ?= 1
 stall-check: venv data
 	$(PY) -m course stall-check --runs $(RUNS) --jobs $(JOBS) $(if $(MINUTES),--minutes $(MINUTES))
 
@@ -112,11 +114,11 @@ stamp: venv
 clean:
 	rm -rf _build
 
-# Batch grading: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=<n>] [UNSANDBOXED=1]
+# Batch grading: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=<n>, default 2] [UNSANDBOXED=1]
 # [SCHEDULER=tcp://host:8786]: on a Dask cluster instead (instructors.md, "Grading on
 # several machines").
 OUT ?= grading
-JOBS ?= 2
+grade: JOBS ?= 2
 grade: venv data
 	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=<dir> [OUT=<dir>] [JOBS=<n>] [SCHEDULER=tcp://host:8786]"; exit 2)
 	$(PY) -m course grade "$(SUBMISSIONS)" --out "$(OUT)" --jobs $(JOBS) $(if $(UNSANDBOXED),--unsandboxed) \
