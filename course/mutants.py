@@ -23,10 +23,11 @@ Beside each solution, `solutions/<stem>.mutants.yml` (written by hand; see CONTR
 An entry may give `answers: {slot: code, ...}` instead of slot and code, for an exercise
 with several answer cells.
 
-`python -m course mutants [STEM ...]` grades them (as `make test` does) and writes what
-each mutant's failing checks print to `solutions/<stem>.mutants.recorded.json`, a generated
-file. The grader reads it: when a student's failing check prints what a mutant printed for
-that check, the feedback names the mutant's slip (feedback_slips).
+`python -m course mutants [STEM ...]` grades them (as `make test` does) and writes each
+mutant's signature to `solutions/<stem>.mutants.recorded.json`, a generated file: how its
+answer cells ended (ran, or raised which exception) and what each of its exercise's failing
+checks printed. The grader reads it: when a student's exercise has a mutant's whole
+signature, the feedback names the mutant's slip (feedback_slips).
 
 Grading is batched in rounds: one submission per round holds one mutant or alternative of
 each of several exercises, so a section needs about as many submissions as its busiest
@@ -83,6 +84,7 @@ class Suite:
     mutants: list
     alternatives: list
     depends: dict = field(default_factory=dict)  # exercise -> set of related exercises
+    uses: dict = field(default_factory=dict)  # exercise -> exercises its answers build on
 
 
 def mutants_path(stem):
@@ -147,7 +149,8 @@ def load(stem):
 
     mutants = [entry(r, n, True) for n, r in enumerate(data.get("mutants") or [])]
     alternatives = [entry(r, n, False) for n, r in enumerate(data.get("alternatives") or [])]
-    return Suite(stem, mutants, alternatives, related(data.get("depends") or {}, found, where))
+    depends = data.get("depends") or {}
+    return Suite(stem, mutants, alternatives, related(depends, found, where), built_on(depends))
 
 
 def related(depends, found, where):
@@ -164,6 +167,21 @@ def related(depends, found, where):
         seen, todo = set(), [ex]
         while todo:
             for nxt in links[todo.pop()] - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        closed[ex] = seen - {ex}
+    return closed
+
+
+def built_on(depends):
+    """{exercise: the exercises its answers use, directly or through others} (depends says
+    only which; related() has already checked the names)."""
+    direct = {str(ex): {str(o) for o in ([uses] if isinstance(uses, str) else uses)} for ex, uses in depends.items()}
+    closed = {}
+    for ex in direct:
+        seen, todo = set(), [ex]
+        while todo:
+            for nxt in direct.get(todo.pop(), set()) - seen:
                 seen.add(nxt)
                 todo.append(nxt)
         closed[ex] = seen - {ex}
@@ -276,6 +294,7 @@ class Verdict:
     failing: list  # [(label, status, actual)] of the exercise's checks that did not pass
     seconds: float = 0.0  # the grading time of its round's submission
     submission: str = ""  # the round's submission name
+    answer: str = ""  # how its answer cells ended: ran, timeout, raised <exception type>
 
 
 def judge(outcome, entries, stubbed=()):
@@ -294,7 +313,8 @@ def judge(outcome, entries, stubbed=()):
             "hidden" if failing else ""
         row = rows.get(entry.exercise, {})
         verdicts.append(Verdict(entry, row.get("points", 0), row.get("max_points", 0), caught, failing,
-                                getattr(outcome, "seconds", 0.0), outcome.submission))
+                                getattr(outcome, "seconds", 0.0), outcome.submission,
+                                outcome.answers.get(entry.exercise, "")))
     problems = []
     if outcome.invalid:
         problems.append(f"{outcome.submission}: invalid: {outcome.invalid}")
@@ -317,7 +337,7 @@ def recorded_entries(verdicts):
     found = []
     for v in sorted((v for v in verdicts if v.entry.is_mutant), key=lambda v: v.entry.number):
         found.append({"exercise": v.entry.exercise, "mutant": v.entry.number, "slip": v.entry.slip,
-                      "outputs": [{"check": label, "status": status, "output": actual}
+                      "answer": v.answer, "outputs": [{"check": label, "status": status, "output": actual}
                                   for label, status, actual in v.failing]})
     return found
 
@@ -346,23 +366,44 @@ def same_output(recorded, actual):
     return recorded.strip() != "" and first_mismatch(recorded, actual) is None
 
 
+def has_signature(mutant, answer, failing):
+    """Whether an exercise fails exactly as a recorded mutant does: its answer cells ended the
+    same way (`answer`), and `failing` ({check label: (status, output)} of the checks that did
+    not pass) holds the same checks, with the same status and output; the rest passed."""
+    recorded = {o["check"]: (o["status"], o["output"]) for o in mutant["outputs"]}
+    if mutant.get("answer") != answer or recorded.keys() != failing.keys():
+        return False
+    return all(status == failing[label][0]
+               and (output.strip() == failing[label][1].strip() == "" or same_output(output, failing[label][1]))
+               for label, (status, output) in recorded.items())
+
+
 def feedback_slips(outcome):
-    """{exercise: [slip, ...]} for the failing checks whose output is what a recorded
-    mutant of that exercise printed for the same check."""
+    """{exercise: [slip, ...]}: the mutants of each exercise whose whole signature the
+    student's answer has. An answer that raised gets none: the checks after it fail with
+    its fallout (a NameError for what it never defined), which many slips share, so the
+    student reads their own error instead of a guess. Nor does an exercise whose answer
+    builds on one that failed: its mutants were recorded with those right, and a correct
+    answer run on a wrong one can print what a mutant prints. A recorded mutant from before
+    the answer outcome was recorded has no signature to match and gives no hint."""
     stem = next((p.stem for p in notebooks.notebooks(SOLUTIONS) if notebooks.section_of(p) == outcome.section), None)
-    recorded = read_recorded(stem) if stem else []
-    slips = {}
+    if not stem or not mutants_path(stem).exists():
+        return {}
+    recorded, uses = read_recorded(stem), load(stem).uses
+    failing = {}
     for label, check in check_labels(outcome):
-        if check.status == "passed":
+        if check.status != "passed":
+            failing.setdefault(check.exercise, {})[label] = (check.status, check.actual)
+    slips = {}
+    for exercise, theirs in failing.items():
+        answer = outcome.answers.get(exercise, "")
+        if answer != "ran" or uses.get(exercise, set()) & failing.keys():
             continue
         for mutant in recorded:
-            if mutant["exercise"] != check.exercise:
+            if mutant["exercise"] != exercise or mutant["slip"] in slips.get(exercise, []):
                 continue
-            for out in mutant["outputs"]:
-                if out["check"] == label and same_output(out["output"], check.actual):
-                    found = slips.setdefault(check.exercise, [])
-                    if mutant["slip"] not in found:
-                        found.append(mutant["slip"])
+            if has_signature(mutant, answer, theirs):
+                slips.setdefault(exercise, []).append(mutant["slip"])
     return slips
 
 

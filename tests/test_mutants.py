@@ -57,8 +57,8 @@ def test_recorded_outputs_are_what_the_mutants_print(graded, stem):
     now = mutants.recorded_entries(found)
     stored = mutants.read_recorded(stem)
     hint = f"run `.venv/bin/python -m course mutants {stem}` and commit {notebooks.shown(mutants.recorded_path(stem))}"
-    assert [(m["exercise"], m["slip"], [o["check"] for o in m["outputs"]]) for m in stored] == \
-        [(m["exercise"], m["slip"], [o["check"] for o in m["outputs"]]) for m in now], hint
+    assert [(m["exercise"], m["slip"], m.get("answer"), [o["check"] for o in m["outputs"]]) for m in stored] == \
+        [(m["exercise"], m["slip"], m["answer"], [o["check"] for o in m["outputs"]]) for m in now], hint
     for old, new in zip(stored, now):
         for a, b in zip(old["outputs"], new["outputs"]):
             assert a["output"].strip() == b["output"].strip() == "" or mutants.same_output(a["output"], b["output"]), \
@@ -76,10 +76,61 @@ def test_feedback_names_the_slip_and_leaks_nothing(graded, stem):
             continue
         text = gradebook.feedback(graded[name])
         for entry in entries:
-            if entry.is_mutant:
-                assert f"Likely slip: {entry.slip}" in text, f"{name}: feedback misses '{entry.slip}'"
+            for slip in expected_hints(stem, entry) if entry.is_mutant else []:
+                assert f"Likely slip: {slip}" in text, f"{name}: feedback misses '{slip}'"
         leaked = h.leaked_into_feedback(stem, graded[name], text)
         assert not leaked, f"{name}: feedback shows {leaked}"
+
+
+def expected_hints(stem, entry):
+    """The hints grading a recorded mutant must print: its own slip and those of any mutant of
+    the exercise with the same whole signature; none when its answer raised."""
+    recorded = mutants.read_recorded(stem)
+    own = next(m for m in recorded if m["mutant"] == entry.number)
+    assert "answer" in own, f"recorded before answers' outcomes were: run `python -m course mutants {stem}`"
+    if own["answer"] != "ran":
+        return []
+    failing = {o["check"]: (o["status"], o["output"]) for o in own["outputs"]}
+    return [m["slip"] for m in recorded
+            if m["exercise"] == entry.exercise and mutants.has_signature(m, own["answer"], failing)]
+
+
+def hint_kind(entry, expected, printed):
+    """For one entry: exact (the expected hints), none (none expected or printed), missing (none
+    printed), padded (its own slip and others) or wrong (others, not its own slip)."""
+    if sorted(printed) == sorted(expected):
+        return "exact" if printed else "none"
+    if not printed:
+        return "missing"
+    return "padded" if entry.slip in printed else "wrong"
+
+
+def hint_kinds(graded, stem):
+    """[(entry, kind, printed)] for the stem's mutants and alternatives."""
+    found = []
+    for name, (s, entries) in graded.rounds.items():
+        if s != stem:
+            continue
+        printed = mutants.feedback_slips(graded[name])
+        for entry in entries:
+            expected = expected_hints(stem, entry) if entry.is_mutant else []
+            found.append((entry, hint_kind(entry, expected, printed.get(entry.exercise, [])),
+                          printed.get(entry.exercise, [])))
+        stray = set(printed) - {e.exercise for e in entries}
+        assert not stray, f"{name}: hints for exercises it answers right: {stray}"
+    return found
+
+
+@pytest.mark.parametrize("stem", MUTATED)
+def test_each_wrong_answer_prints_exactly_its_own_hint(graded, stem):
+    """A hint only when the answer has a mutant's whole signature: every recorded mutant
+    whose answer ran prints its own slip and no other (a mutant with the very same
+    signature excepted), one whose answer raised prints none, nor does a correct answer."""
+    bad = [(e.name, kind, printed) for e, kind, printed in hint_kinds(graded, stem) if kind not in ("exact", "none")]
+    assert not bad, bad
+    for name in (f"solution/{stem}.ipynb", f"right-but-different/{stem}.ipynb"):
+        if name in graded.outcomes:
+            assert mutants.feedback_slips(graded[name]) == {}, name
 
 
 def test_report_kill_rate_and_times(graded, capsys):
@@ -91,6 +142,12 @@ def test_report_kill_rate_and_times(graded, capsys):
         print("\nmutation suite:")
         for line in mutants.report(by_stem):
             print("  " + line)
+        kinds = {}
+        for stem in by_stem:
+            for entry, kind, _ in hint_kinds(graded, stem):
+                if entry.is_mutant:
+                    kinds[kind] = kinds.get(kind, 0) + 1
+        print(f"  hints of the mutants: {kinds} (none: its answer raised)")
         names = [n for n in graded.rounds if n.startswith("mutants-")]
         seconds = sum(graded[name].seconds for name in names)
         print(f"  mutant rounds: {len(names)} submissions, {seconds:.0f} s of grading "
@@ -159,3 +216,27 @@ def test_stub_names_the_slips_marked_as_hints(stem):
     for exercise, slips in mutants.stub_hints(stem).items():
         for slip in slips:
             assert f"# A common slip here: {slip}" in checks[exercise], (stem, exercise)
+
+
+def outcome_failing_as(stem, mutant, answer, only=None):
+    """An Outcome of the stem's section whose exercise fails the checks the recorded mutant
+    fails (only those labelled in `only`, if given), printing what it printed."""
+    from course.grading.run import CheckResult, Outcome
+
+    outcome = Outcome(submission=f"student/{stem}.ipynb", section=notebooks.section_of(mutants.SOLUTIONS / f"{stem}.ipynb"),
+                      answers={mutant["exercise"]: answer})
+    for o in mutant["outputs"]:
+        failed = only is None or o["check"] in only
+        outcome.checks.append(CheckResult(mutant["exercise"], 1, o["check"].startswith("hidden"),
+                                          o["status"] if failed else "passed", actual=o["output"]))
+    return outcome
+
+
+def test_a_hint_needs_the_whole_signature_and_an_answer_that_ran():
+    stem = "2_1_data_manipulation"
+    mutant = next(m for m in mutants.read_recorded(stem) if len(m["outputs"]) == 2)
+    assert mutants.feedback_slips(outcome_failing_as(stem, mutant, "ran")) == {mutant["exercise"]: [mutant["slip"]]}
+    # One of its two failing checks is a partial overlap, not the slip.
+    assert mutants.feedback_slips(outcome_failing_as(stem, mutant, "ran", only=[mutant["outputs"][0]["check"]])) == {}
+    # The same outputs after an answer that raised are fallout: its own error, no hint.
+    assert mutants.feedback_slips(outcome_failing_as(stem, mutant, "raised TypeError")) == {}

@@ -85,9 +85,9 @@ def quoted(text):
 
 def feedback(outcome):
     """The student's feedback: what passed, and for failed public checks expected vs actual.
-    Hidden checks are reported by outcome alone, never by content or output. Where a
-    failing check printed what a recorded mutant printed, the mutant's slip line is named
-    (course/mutants.py): a sentence its author wrote, never check source or output."""
+    Hidden checks are reported by outcome alone, never by content or output. Where an
+    exercise fails exactly as a recorded mutant does (its whole signature, course/mutants.py),
+    the mutant's slip line is named: a sentence its author wrote, never check source or output."""
     from ..mutants import feedback_slips
     lines = [f"# Feedback: {quoted(outcome.submission)}", ""]
     if outcome.invalid:
@@ -109,7 +109,7 @@ def feedback(outcome):
         if outcome.answer_problems.get(exercise) == "timeout":
             lines += ["Your answer cell ran past the time limit and was stopped.", ""]
         for slip in slips.get(exercise, []):
-            lines += [f"Likely slip: {slip}", "(Your output matches what an answer with this mistake prints.)", ""]
+            lines += [f"Likely slip: {slip}", "(Your answer fails these checks exactly as an answer with this mistake does.)", ""]
         public = [c for c in outcome.checks if c.exercise == exercise and not c.hidden]
         hidden = [c for c in outcome.checks if c.exercise == exercise and c.hidden]
         for n, check in enumerate(public, 1):

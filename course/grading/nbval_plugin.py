@@ -49,8 +49,10 @@ def pytest_runtest_makereport(item, call):
         outcome, message = "skipped", ""
     else:
         outcome, message = "failed", str(call.excinfo.value)
+    errors = [o.get("ename", "") for o in item.test_outputs or [] if o.get("output_type") == "error"]
     record = {"cell": item.cell_num, "outcome": outcome, "message": message[:4000],
               "actual": exercises.text_of(item.test_outputs or [])[:4000],
+              "error": errors[-1] if errors else "",  # the exception type the cell raised
               "difference": "; ".join(getattr(item, "output_mismatches", None) or [])[:2000]}
     with open(os.environ["COURSE_GRADE_RESULTS"], "a", encoding="utf-8") as f:
         f.write(json.dumps(record) + "\n")

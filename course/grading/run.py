@@ -38,6 +38,7 @@ class Outcome:
     exercises: dict = field(default_factory=dict)  # exercise -> {max_points, manual}
     checks: list = field(default_factory=list)
     answer_problems: dict = field(default_factory=dict)  # exercise -> status of its answer cell
+    answers: dict = field(default_factory=dict)  # exercise -> answer_outcome() of its answer cells
     prose: dict = field(default_factory=dict)  # exercise -> the student's written answers
     cells: dict = field(default_factory=dict)  # code cell number -> record, for tests
     seconds: float = 0.0  # wall time of the nbval run (the mutation suite's timings)
@@ -171,8 +172,8 @@ def grade(path, submissions_root, limits, uid=None, unsandboxed=False, solutions
     mark_kernel_death(records)
     outcome.cells = records
     for ex, cells in assembled.answer_code_index.items():
-        statuses = [classify(records.get(c)) for c in cells]
-        if "timeout" in statuses:
+        outcome.answers[ex] = answer_outcome([records.get(c) for c in cells])
+        if outcome.answers[ex] == "timeout":
             outcome.answer_problems[ex] = "timeout"
     for check in assembled.checks:
         record = records.get(check.code_index)
@@ -182,6 +183,16 @@ def grade(path, submissions_root, limits, uid=None, unsandboxed=False, solutions
             actual=(record or {}).get("actual", ""), message=last_line(record),
             difference=(record or {}).get("difference", "")))
     return outcome
+
+
+def answer_outcome(records):
+    """How an exercise's answer cells ended: 'ran', 'timeout', or 'raised <exception type>'
+    for the first that raised (answer cells ignore their output, so failing is raising)."""
+    statuses = [classify(r) for r in records]
+    if "timeout" in statuses:
+        return "timeout"
+    raised = next((r for r, status in zip(records, statuses) if status != "passed"), None)
+    return f"raised {raised.get('error') or 'an error'}" if raised else "ran"
 
 
 def add_exercises(outcome, section, solutions):
