@@ -11,6 +11,7 @@ COMMANDS = {
     "grade": ("course.grading.cli", "grade <dir>/<student>/*.ipynb into grades.csv and feedback"),
     "bench": ("course.bench", "[quick|full] [STEM ...]: execute chapters, record times and accuracies"),
     "mutants": ("course.mutants", "[STEM ...]: grade the recorded wrong answers, record what they print"),
+    "smoke": ("course.smoke", "[STEM ...]: every training chapter in the full profile, a few batches each"),
     "execute": ("course.execute", "run notebooks top to bottom and store their outputs"),
     "stall-check": ("course.stall_check", "execute the widget chapters many times; record any stall"),
     "spread": ("course.spread", "NOTEBOOK ...: how far trained figures move on another trajectory"),
