@@ -4,7 +4,7 @@ Every chapter that trains is executed as a reader who sets COURSE_PROFILE=full r
 the book's data at the book's resize, batch size and widths. Only the amount of training
 is cut: one cell, inserted after the setup cell of an in-memory copy (never written back,
 so the stored quick outputs stay as they are), makes every epoch of a `d2l.Trainer.fit`
-train on at most BATCHES batches and validate on at most BATCHES, and a fit on
+train on at most BATCHES batches and validate on at most VAL_BATCHES, and a fit on
 Fashion-MNIST stop after EPOCHS epochs. Fits on small data sets (synthetic, Kaggle) keep
 their epochs, which cost little and which later cells read (5.7 prints the validation
 loss after 10, 25, 50 and 100 epochs). Everything else runs as it is:
@@ -30,7 +30,8 @@ from nbclient import NotebookClient
 from . import execute, nbclient_fix, notebooks, setup_cell
 from .notebooks import CHAPTERS
 
-BATCHES = 2      # training and validation batches per fit
+BATCHES = 2      # training batches an epoch: the second step starts from the first one's update
+VAL_BATCHES = 1  # validation batches an epoch
 EPOCHS = 1       # epochs per fit on Fashion-MNIST
 THREADS = 1      # torch threads in the kernel
 CELL_TIMEOUT = 600
@@ -82,7 +83,7 @@ def _smoke_capped_prepare_data(self, data):
     self.train_dataloader = _SmokeCapped(self.train_dataloader, {batches})
     self.num_train_batches = len(self.train_dataloader)
     if self.val_dataloader is not None:
-        self.val_dataloader = _SmokeCapped(self.val_dataloader, {batches})
+        self.val_dataloader = _SmokeCapped(self.val_dataloader, {val_batches})
         self.num_val_batches = len(self.val_dataloader)
 
 _smoke_d2l.Trainer.prepare_data = _smoke_capped_prepare_data
@@ -131,11 +132,11 @@ def training_chapters():
     return [p for p in notebooks.notebooks(CHAPTERS) if trains(notebooks.read(p))]
 
 
-def instrumented(nb, batches=BATCHES, epochs=EPOCHS, threads=THREADS):
+def instrumented(nb, batches=BATCHES, epochs=EPOCHS, threads=THREADS, val_batches=VAL_BATCHES):
     """A copy of nb with the capping cell after its setup cell and a report cell at the end."""
     nb = nbformat.from_dict(nb)
     first = setup_cell.find(nb)
-    cell = nbformat.v4.new_code_cell(INSTRUMENT.format(batches=batches, epochs=epochs, threads=threads))
+    cell = nbformat.v4.new_code_cell(INSTRUMENT.format(batches=batches, val_batches=val_batches, epochs=epochs, threads=threads))
     cell.metadata["tags"] = [TAG]
     nb.cells.insert(first + 1, cell)
     report = nbformat.v4.new_code_cell(REPORT)
@@ -156,13 +157,14 @@ def kernel_env(threads=THREADS):
     return env
 
 
-def run(path, batches=BATCHES, epochs=EPOCHS, threads=THREADS, timeout=CELL_TIMEOUT, nb=None):
+def run(path, batches=BATCHES, epochs=EPOCHS, threads=THREADS, timeout=CELL_TIMEOUT, nb=None,
+        val_batches=VAL_BATCHES):
     """Execute an instrumented in-memory copy of the notebook at path (or of nb, named path)
     in the full profile, in a scratch chapters/ folder beside the data. Returns {"seconds",
     "record": what the inserted cell recorded, "stderr": [(cell, text)]}; raises
     SmokeFailure, naming the notebook's own cell, when a cell does not finish."""
     path = notebooks.ROOT / path if not os.path.isabs(path) else path
-    nb = instrumented(nb if nb is not None else notebooks.read(path), batches, epochs, threads)
+    nb = instrumented(nb if nb is not None else notebooks.read(path), batches, epochs, threads, val_batches)
     nbclient_fix.install()
     start = time.perf_counter()
     with execute.scratch_chapters("smoke-") as work:
@@ -204,7 +206,7 @@ def stderr_outputs(nb):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    paths = [p for p in training_chapters() if not argv or p.stem in argv or section_of_arg(p, argv)]
+    paths = [p for p in training_chapters() if not argv or p.stem in argv or notebooks.section_of(p) in argv]
     total, failed = 0.0, 0
     for path in paths:
         try:
@@ -222,7 +224,3 @@ def main(argv=None):
             print(f"        stderr in {where}: {text.strip()[:300]}")
     print(f"{total:6.1f} s  total over {len(paths) - failed} notebooks" + (f", {failed} failed" if failed else ""))
     return 1 if failed else 0
-
-
-def section_of_arg(path, argv):
-    return notebooks.section_of(path) in argv
