@@ -38,7 +38,14 @@ def pytest_collection_modifyitems(session, config, items):
     nbval_record.from_cache.update({notebooks.shown(p): ran_at for p, ran_at in used.items()})
 
 
+# Seconds of each full-profile smoke run (tests/test_full_profile_smoke.py), by test id.
+SMOKE_SECONDS = {}
+
+
 def pytest_runtest_logreport(report):
+    for name, value in report.user_properties:
+        if name == "smoke_seconds":
+            SMOKE_SECONDS[report.nodeid.split("[")[-1].rstrip("]")] = value
     path = report.nodeid.split("::")[0]
     if path.endswith(".ipynb"):
         nbval_record.seconds[path] += report.duration
@@ -58,9 +65,14 @@ def pytest_sessionfinish(session):
 
 
 def pytest_terminal_summary(terminalreporter):
+    tr = terminalreporter
+    if SMOKE_SECONDS:
+        tr.section("seconds per chapter (full-profile smoke run: a few batches at the book's sizes)")
+        for stem, seconds in SMOKE_SECONDS.items():
+            tr.write_line(f"{seconds:7.1f}  chapters/{stem}.ipynb")
+        tr.write_line(f"{sum(SMOKE_SECONDS.values()):7.1f}  total over {len(SMOKE_SECONDS)} chapters")
     if not nbval_record.seconds:
         return
-    tr = terminalreporter
     tr.section("seconds per notebook (nbval: kernel start, every cell, comparison)")
     for path, seconds in sorted(nbval_record.seconds.items()):
         ran_at = nbval_record.from_cache.get(path)
