@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help system venv data bench book book-instructor test test-portable warnings exercises stamp grade bench-grade colab-check stall-check spread clean
+.PHONY: help system venv data bench smoke book book-instructor test test-portable warnings exercises stamp grade bench-grade colab-check stall-check spread clean
 
 help:
 	@echo "make book             set up, fetch data, build the site into _build/html"
@@ -16,6 +16,7 @@ help:
 	@echo "make grade SUBMISSIONS=dir [OUT=grading] [JOBS=2] [SCHEDULER=tcp://host:8786]   grade students' exercise notebooks"
 	@echo "make bench-grade      grading throughput (submissions a minute) and where the seconds go"
 	@echo "make bench [PROFILE=full]  execute every chapter, record times and accuracies in _build/bench"
+	@echo "make smoke            every training chapter in the full profile on this CPU, a few batches each (in make test too)"
 	@echo "make colab-check      every chapter, solution and solved exercise as on Colab's Python 3.13, newest packages"
 	@echo "make spread NB=chapters/x.ipynb [BY=nudge|seed] [SPREAD_RUNS=4]  how far its trained figures move on other trajectories"
 	@echo "make stall-check [RUNS=100] [MINUTES=m] [JOBS=1]  execute the widget chapters many times; any stall?"
@@ -85,6 +86,11 @@ warnings: venv data
 PROFILE ?= $(or $(COURSE_PROFILE),quick)
 bench: venv data
 	$(PY) -m course bench $(PROFILE)
+
+# The full profile, end to end in a few minutes on a CPU: each training chapter at the book's
+# sizes, a few batches a fit, shapes checked against the book's (tests/test_full_profile_smoke.py).
+smoke: venv data
+	$(PY) -m pytest -p no:randomly tests/test_full_profile_smoke.py
 
 exercises: venv
 	$(PY) -m course exercises
