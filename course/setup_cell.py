@@ -97,8 +97,9 @@ def show_curves(board):
     d2l.use_svg_display()  # as the live plot does
     fig, ax = d2l.plt.subplots(figsize=board.figsize)
     for (label, points), style, color in zip(board.data.items(), board.ls, board.colors):
+        # A curve of one point (validation after a single epoch) is a dot, not an invisible line.
         ax.plot([p.x for p in points], [p.y for p in points], linestyle=style, color=color,
-                label=label)
+                label=label, marker="o" if len(points) == 1 else None)
     ax.set(xlabel=board.xlabel, ylabel=board.ylabel, xlim=board.xlim, ylim=board.ylim,
            xscale=board.xscale, yscale=board.yscale)
     ax.legend()
