@@ -60,7 +60,7 @@ test: system venv data
 
 # How far a notebook's trained figures move when training takes another trajectory (the
 # float rounding of another processor: BY=nudge; other seeds: BY=seed), the measurement
-# behind a cell's declared tolerance. Table in reports/spread/. See course/spread.py.
+# behind a cell's declared tolerance. Table in reports/spread/. See course/measure/spread.py.
 # Two runs side by side, one torch thread each.
 BY ?= nudge
 SPREAD_RUNS ?= 4
@@ -78,9 +78,9 @@ test-portable: system venv data
 # Every chapter and solution notebook, in kernels where each Python warning (one raised
 # inside matplotlib too, which the default filters hide) is an error: deprecations fail
 # their cell now, not the course after an upgrade. Outputs are not compared (`make test`
-# does that), so a failure here is a warning or an error. See tests/kernel_warnings.py.
+# does that), so a failure here is a warning or an error. See course/checking/kernel_warnings.py.
 warnings: venv data
-	$(PY) -m pytest -p tests.kernel_warnings --nbval-lax chapters solutions
+	$(PY) -m pytest -p course.checking.kernel_warnings --nbval-lax chapters solutions
 
 # Execute every chapter in a profile, record times and accuracies: _build/bench/.
 PROFILE ?= $(or $(COURSE_PROFILE),quick)
@@ -103,7 +103,7 @@ colab-check: venv data
 	$(PY) -m course colab-check $(if $(FRESH),--fresh)
 
 # Execute every chapter with a widget RUNS times as the book build does (nbclient's widget
-# stall, course/nbclient_fix.py); MINUTES caps the time, JOBS runs notebooks side by side.
+# stall, course/checking/upstream.py); MINUTES caps the time, JOBS runs notebooks side by side.
 # Table: _build/stall-check/
 RUNS ?= 100
 # JOBS is shared with grade, so each target sets its own default (a global ?= would set
@@ -131,7 +131,7 @@ grade: venv data
 	  $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 # Grading throughput: a generated class of honest, wrong and hostile submissions of a
-# section without training (2.1) and one with (3.4), graded with 1 and 2 jobs; prints
+# section without training (2.1) and one with (3.5), graded with 1 and 2 jobs; prints
 # submissions per minute and where one submission's seconds go. _build/bench-grade/.
 bench-grade: venv data
 	$(PY) -m course.grading.bench

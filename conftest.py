@@ -7,8 +7,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from course import execution_cache, nbval_compare, nbval_settings, notebooks  # noqa: E402,F401  (nbval_compare: tolerant comparison)
-from tests import nbval_record  # noqa: E402
+from course.checking import nbval_record  # noqa: E402
+from course.core import notebooks  # noqa: E402
+from course.execution import execution_cache  # noqa: E402
+
+# The course's nbval plugin: version check, tolerant comparison, figures skipped.
+pytest_plugins = ["course.checking.nbval_plugin"]
 
 collect_ignore_glob = ["tests/fixtures/*", "exercises/*", "_build/*", ".venv/*"]
 
@@ -24,11 +28,10 @@ def fresh_kernels(config):
     outputs not compared) and `make test-portable` (another processor's arithmetic). It
     neither compares from the execution cache nor seeds it."""
     return (config.getoption("nbval_lax") or config.getoption("fresh_kernels")
-            or config.pluginmanager.hasplugin("tests.kernel_warnings"))
+            or config.pluginmanager.hasplugin("course.checking.kernel_warnings"))
 
 
 def pytest_collection_modifyitems(session, config, items):
-    nbval_settings.skip_svg(items)
     for item in items:
         if hasattr(item, "cell_num"):
             nbval_record.collected[item.nodeid.split("::")[0]] += 1

@@ -4,18 +4,18 @@ import importlib
 import sys
 
 COMMANDS = {
-    "data": ("course.data", "fill data/ with verified Fashion-MNIST and Kaggle CSVs"),
-    "stamp": ("course.stamp", "stamp the setup cell into every chapter and solution"),
-    "exercises": ("course.exercises", "write exercises/ from solutions/ (--check: compare only)"),
-    "book": ("course.book", "student | instructor | preview [STEM ...]: build the site"),
+    "data": ("course.core.data", "fill data/ with verified Fashion-MNIST and Kaggle CSVs"),
+    "stamp": ("course.authoring.stamp", "stamp the setup cell into every chapter and solution"),
+    "exercises": ("course.authoring.exercises", "write exercises/ from solutions/ (--check: compare only)"),
+    "book": ("course.site.book", "student | instructor | preview [STEM ...]: build the site"),
     "grade": ("course.grading.cli", "grade <dir>/<student>/*.ipynb into grades.csv and feedback"),
-    "bench": ("course.bench", "[quick|full] [STEM ...]: execute chapters, record times and accuracies"),
-    "mutants": ("course.mutants", "[STEM ...]: grade the recorded wrong answers, record what they print"),
-    "smoke": ("course.smoke", "[STEM ...]: every training chapter in the full profile, a few batches each"),
-    "execute": ("course.execute", "run notebooks top to bottom and store their outputs"),
-    "stall-check": ("course.stall_check", "execute the widget chapters many times; record any stall"),
-    "spread": ("course.spread", "NOTEBOOK ...: how far trained figures move on another trajectory"),
-    "colab-check": ("course.colab_check", "run every notebook as on Colab's Python 3.13 with the newest packages"),
+    "bench": ("course.measure.bench", "[quick|full] [STEM ...]: execute chapters, record times and accuracies"),
+    "mutants": ("course.measure.mutants_report", "[STEM ...]: grade the recorded wrong answers, record what they print"),
+    "smoke": ("course.measure.smoke", "[STEM ...]: every training chapter in the full profile, a few batches each"),
+    "execute": ("course.execution.execute", "run notebooks top to bottom and store their outputs"),
+    "stall-check": ("course.measure.stall_check", "execute the widget chapters many times; record any stall"),
+    "spread": ("course.measure.spread", "NOTEBOOK ...: how far trained figures move on another trajectory"),
+    "colab-check": ("course.measure.colab_check", "run every notebook as on Colab's Python 3.13 with the newest packages"),
 }
 
 

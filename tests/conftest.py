@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from course import book, execution_cache, notebooks
-from course.notebooks import ROOT
-from tests import nbval_record
+from course.checking import nbval_record
+from course.core import notebooks
+from course.core.notebooks import ROOT
+from course.execution import execution_cache
+from course.site import book
 
 SITE = ROOT / "_build" / "test-site"
 

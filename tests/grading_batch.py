@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from course import mutants, notebooks
-from course.grading import cli, sandbox
-from course.notebooks import EXERCISES, SOLUTIONS
+from course.authoring import wrong_answers
+from course.core import notebooks
+from course.core.notebooks import EXERCISES, SOLUTIONS
+from course.grading import cli, mutants, sandbox
 from tests import grading_helpers as h
 
 STEMS = [p.stem for p in notebooks.notebooks(SOLUTIONS)]
@@ -68,7 +69,7 @@ def graded(request, tmp_path_factory):
             shutil.copy(source / f"{stem}.ipynb", folder / who / f"{stem}.ipynb")
         (folder / "one-wrong").mkdir(exist_ok=True)
         one_wrong = h.with_stub_answer(stem, wrong_exercise(stem))
-        if mutants.mutants_path(stem).exists():  # it also carries the right-but-different answers
+        if wrong_answers.mutants_path(stem).exists():  # it also carries the right-but-different answers
             hosted[stem] = mutants.hosted_alternatives(stem, wrong_exercise(stem))
             one_wrong = mutants.with_entries(one_wrong, stem, hosted[stem])
         notebooks.write(one_wrong, folder / "one-wrong" / f"{stem}.ipynb")
@@ -76,7 +77,7 @@ def graded(request, tmp_path_factory):
     for stem, answers in RIGHT_BUT_DIFFERENT.items():
         if stem in stems:
             notebooks.write(h.solved_stub(stem, answers), folder / "right-but-different" / f"{stem}.ipynb")
-    rounds = mutants.write_rounds([s for s in stems if mutants.mutants_path(s).exists()], folder, hosted)
+    rounds = mutants.write_rounds([s for s in stems if wrong_answers.mutants_path(s).exists()], folder, hosted)
     out = tmp_path_factory.mktemp("gradebook")
     limits = sandbox.Limits(cell_seconds=300, notebook_seconds=900)
     start = time.perf_counter()

@@ -2,8 +2,9 @@
 
 import copy
 
-from course import exercises, notebooks
-from course.notebooks import EXERCISES, SOLUTIONS
+from course.authoring import anatomy, exercises
+from course.core import notebooks
+from course.core.notebooks import EXERCISES, SOLUTIONS
 
 
 def stub(stem):
@@ -16,21 +17,21 @@ def solution(stem):
 
 def answer_cells(nb):
     """{(exercise, slot): cell} of an exercise stub (or a student's copy of it)."""
-    return {key: nb.cells[i] for key, i in exercises.answer_slots(nb).items()}
+    return {key: nb.cells[i] for key, i in anatomy.answer_slots(nb).items()}
 
 
 def solution_answers(stem):
     """{(exercise, slot): source} of the solution's answer cells."""
     sol = solution(stem)
     return {(ex, slot): sol.cells[i].source
-            for i, role, ex, slot in exercises.parts(sol, stem) if role == "answer"}
+            for i, role, ex, slot in anatomy.parts(sol, stem) if role == "answer"}
 
 
 solved_stub = exercises.solved_stub
 
 
 def auto_exercises(stem):
-    found = exercises.exercises_of(solution(stem), stem)
+    found = anatomy.exercises_of(solution(stem), stem)
     return {ex: info for ex, info in found.items() if not info["manual"]}
 
 
@@ -38,7 +39,7 @@ def with_stub_answer(stem, exercise):
     """The solution notebook with one exercise's answers put back to the stub."""
     nb = copy.deepcopy(solution(stem))
     stubs = answer_cells(stub(stem))
-    for i, role, ex, slot in exercises.parts(nb, stem):
+    for i, role, ex, slot in anatomy.parts(nb, stem):
         if role == "answer" and ex == exercise:
             nb.cells[i].source = stubs[(ex, slot)].source
     return nb
@@ -51,7 +52,7 @@ def secrets(stem):
     for cell in solution(stem).cells:
         if cell.cell_type == "code" and cell.source.lstrip().startswith("# Hidden check"):
             found += [l.strip() for l in cell.source.splitlines()[1:] if len(l.strip()) > 15]
-            found += [l.strip() for l in exercises.text_of(cell.outputs).splitlines() if len(l.strip()) > 8]
+            found += [l.strip() for l in anatomy.text_of(cell.outputs).splitlines() if len(l.strip()) > 8]
     return found
 
 

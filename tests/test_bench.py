@@ -4,7 +4,7 @@ import ast
 
 import nbformat
 
-from course import bench
+from course.measure import bench
 
 
 def test_final_metrics_lines_are_parsed_in_order():

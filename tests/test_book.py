@@ -9,8 +9,12 @@ import nbformat
 import pytest
 import yaml
 
-from course import book, execute, exercises, notebooks, setup_cell
-from course.notebooks import CHAPTERS, EXERCISES, ROOT, SOLUTIONS
+from course import setup_cell
+from course.authoring import anatomy
+from course.core import notebooks
+from course.core.notebooks import CHAPTERS, EXERCISES, ROOT, SOLUTIONS
+from course.execution import execute
+from course.site import book
 
 
 def test_config_for_jupyter_book_1():
@@ -56,13 +60,8 @@ def solution_lines(path, public=""):
     nowhere public (a generic line such as `for _ in range(steps):` proves nothing)."""
     lines = []
     for cell in notebooks.read(path).cells:
-        inside = False
-        for line in cell.source.splitlines():
-            if exercises.BEGIN.match(line):
-                inside = True
-            elif exercises.END.match(line):
-                inside = False
-            elif inside and len(line.strip()) >= 12 and line.strip() not in public:
+        for line in anatomy.solution_block_lines(cell.source):
+            if len(line.strip()) >= 12 and line.strip() not in public:
                 lines.append(line.strip())
     return lines
 

@@ -7,8 +7,11 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from course import colab_check, exercises, notebooks, setup_cell
-from course.notebooks import EXERCISES, ROOT
+from course import setup_cell
+from course.authoring import anatomy
+from course.core import notebooks
+from course.core.notebooks import EXERCISES, ROOT
+from course.measure import colab_check
 from tests import grading_helpers
 
 
@@ -20,10 +23,10 @@ def test_the_setup_cell_takes_its_colab_branch_in_the_checks_kernel(tmp_path, mo
                                          nbformat.v4.new_code_cell("import sys; print('google.colab' in sys.modules)")])
     NotebookClient(nb, timeout=300, kernel_name=colab_check.KERNEL, record_timing=False,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
-    printed = exercises.text_of(nb.cells[0].outputs)
+    printed = anatomy.text_of(nb.cells[0].outputs)
     assert printed.splitlines()[0] == colab_check.COLAB_LINE
     assert "profile " in printed and not colab_check.stderr_text(nb)
-    assert exercises.text_of(nb.cells[1].outputs).strip() == "True"
+    assert anatomy.text_of(nb.cells[1].outputs).strip() == "True"
 
 
 def test_a_solved_exercise_is_the_stub_with_the_solutions_answers():

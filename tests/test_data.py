@@ -5,8 +5,8 @@ import hashlib
 
 import pytest
 
-from course import data as course_data
-from course.data import DataError, fetch_fashion_mnist, fetch_kaggle
+from course.core import data as course_data
+from course.core.data import DataError, fetch_fashion_mnist, fetch_kaggle
 
 # Four tiny stand-ins for the IDX files, with their own checksums.
 FAKE_IDX = {name: f"{name} content".encode() * 100 for name in course_data.FASHION_MNIST}

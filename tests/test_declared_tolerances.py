@@ -1,7 +1,7 @@
 """Every tolerance a chapter or solution declares must be able to fail.
 
 A cell that prints a trained model's accuracy may widen nbval's comparison
-(course/output_compare.py) by a declared tolerance. Too wide, and the check is a formality:
+(course/checking/output_compare.py) by a declared tolerance. Too wide, and the check is a formality:
 a network that never leaves chance (validation accuracy 0.1 on Fashion-MNIST's ten classes)
 would still pass. So for every stored float in a cell with a declared tolerance:
 
@@ -18,8 +18,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.notebooks import read
-from course.output_compare import Tolerance, floats_match, is_float, last_digit_unit, tokens
+from course.checking.output_compare import Tolerance, floats_match, is_float, last_digit_unit, tokens
+from course.core.notebooks import read
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb"))

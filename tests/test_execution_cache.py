@@ -6,8 +6,9 @@ import sys
 
 import nbformat
 
-from course import execution_cache
-from course.notebooks import ROOT
+from course.checking import nbval_settings
+from course.core.notebooks import ROOT
+from course.execution import execution_cache
 
 
 def notebook(path, printed, stored):
@@ -35,7 +36,8 @@ def test_a_seeded_execution_is_found_until_the_code_changes(tmp_path):
 def run_pytest(tmp_path, cache, *options):
     """nbval on tmp_path/chapters with the cache comparison installed, as conftest.py does."""
     (tmp_path / "plugin.py").write_text(
-        "from course import execution_cache, nbval_compare\n"
+        "from course.execution import execution_cache\n"
+        "pytest_plugins = ['course.checking.nbval_plugin']\n"
         "from pathlib import Path\n"
         "def pytest_collection_modifyitems(session, config, items):\n"
         f"    execution_cache.compare_from_cache(items, Path({str(tmp_path / 'chapters')!r}), Path({str(cache)!r}))\n")
@@ -61,7 +63,7 @@ def test_nbval_compares_a_cached_execution_instead_of_running_a_kernel(tmp_path)
     second = notebook(tmp_path / "chapters" / "m.ipynb", "loss 2.5 at 0x7f3a2b1c", "loss 2.5 at 0xADDRESS")
     execution_cache.seed({notebook(tmp_path / "runs" / "m.ipynb", "loss 2.5 at 0x7f3a2b1c",
                                    "loss 2.5 at 0x7f00ffee"): 1.0}, cache)
-    both = run_pytest(tmp_path, cache, "--nbval-sanitize-with", str(ROOT / "course" / "nbval_sanitize.cfg"))
+    both = run_pytest(tmp_path, cache, "--nbval-sanitize-with", str(nbval_settings.SANITIZE))
     assert both.returncode == 0, both.stdout[-2000:]
     assert second.exists()
     assert stored.exists()

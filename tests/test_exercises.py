@@ -3,9 +3,11 @@
 import nbformat
 import pytest
 
-from course import exercises, notebooks
-from course.exercises import ExerciseFormatError, generate
-from course.notebooks import CHAPTERS, EXERCISES, SOLUTIONS
+from course.authoring import anatomy, exercises
+from course.authoring.anatomy import ExerciseFormatError
+from course.authoring.exercises import generate
+from course.core import notebooks
+from course.core.notebooks import CHAPTERS, EXERCISES, SOLUTIONS
 
 
 def test_exercises_match_what_the_generator_writes():
@@ -23,7 +25,7 @@ def test_every_section_has_chapter_solution_and_exercise():
 @pytest.mark.parametrize("path", notebooks.notebooks(SOLUTIONS), ids=lambda p: p.stem)
 def test_solution_exercises_are_well_formed(path):
     nb = notebooks.read(path)
-    found = exercises.exercises_of(nb, path.name)
+    found = anatomy.exercises_of(nb, path.name)
     checked = [ex for ex, info in found.items() if not info["manual"]]
     assert len(found) >= 4, f"{path.name}: at least four exercises"
     assert len(checked) > len(found) / 2, f"{path.name}: most exercises are auto-checked"
@@ -31,7 +33,7 @@ def test_solution_exercises_are_well_formed(path):
     for ex, info in found.items():
         assert info["answers"] >= 1, f"{path.name}: exercise {ex} has no answer cell"
     for i, cell in enumerate(nb.cells):
-        if exercises.check_header(cell):
+        if anatomy.check_header(cell):
             assert cell.get("outputs"), f"{path.name}, cell {i}: a check with no stored output"
     assert all("id" in c for c in nb.cells), f"{path.name}: cells need ids (nbformat 4.5)"
 
@@ -75,7 +77,7 @@ def test_generator_stubs_answers_drops_hidden_checks_and_clears_outputs():
 
 
 def test_exercise_summary_counts_points_and_manual_exercises():
-    found = exercises.exercises_of(solution_fixture())
+    found = anatomy.exercises_of(solution_fixture())
     assert found["1"]["max_points"] == 3 and not found["1"]["manual"]
     assert found["2"] == {"max_points": 3, "manual": True, "checks": [], "answers": 1}
 

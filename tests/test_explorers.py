@@ -9,9 +9,11 @@ import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 
-from course import explorer_cell, explorers, notebooks
+from course import explorers
+from course.authoring import explorer_cell
+from course.core import notebooks
+from course.core.notebooks import CHAPTERS
 from course.explorers import Explorer, ExplorerMismatch
-from course.notebooks import CHAPTERS
 
 matplotlib.use("Agg")
 

@@ -1,5 +1,5 @@
 """The full profile, proven on a CPU: every chapter that trains, run with COURSE_PROFILE=full
-(the book's data, resize, batch size and widths) for a few batches (course/smoke.py).
+(the book's data, resize, batch size and widths) for a few batches (course/measure/smoke.py).
 
 Each training chapter runs from an in-memory copy (its stored quick outputs are never
 touched) with one cell inserted after the setup cell: every fit trains on at most
@@ -23,7 +23,9 @@ chapter took are printed at the end of the session (conftest.py).
 import nbformat
 import pytest
 
-from course import notebooks, setup_cell, smoke
+from course import setup_cell
+from course.core import notebooks
+from course.measure import smoke
 
 
 def conv(c_in, c_out, k):

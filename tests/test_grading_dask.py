@@ -10,7 +10,7 @@ import time
 import pytest
 from distributed import Client, LocalCluster
 
-from course import notebooks
+from course.core import notebooks
 from course.grading import cli, sandbox
 from tests import grading_helpers as h
 

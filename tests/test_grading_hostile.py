@@ -12,9 +12,9 @@ import os
 import nbformat
 import pytest
 
-from course import notebooks
+from course.core import notebooks
+from course.core.notebooks import ROOT, SOLUTIONS
 from course.grading import cli, gradebook, sandbox
-from course.notebooks import ROOT, SOLUTIONS
 from tests import grading_helpers as h
 
 STEM = "2_1_data_manipulation"
@@ -218,7 +218,7 @@ def test_feedback_never_shows_solutions_or_hidden_checks(hostile):
     for cell in sol.cells:
         if cell.cell_type == "code" and cell.source.lstrip().startswith("# Hidden check"):
             secrets += [l.strip() for l in cell.source.splitlines()[1:] if len(l.strip()) > 15]
-            secrets += [l for l in gradebook.fenced(h.exercises.text_of(cell.outputs)).splitlines()[1:-1]
+            secrets += [l for l in gradebook.fenced(h.anatomy.text_of(cell.outputs)).splitlines()[1:-1]
                         if len(l.strip()) > 8]
     assert secrets
     for page in (hostile["out"] / "feedback").rglob("*.md"):

@@ -3,8 +3,8 @@ grade a solution, or another student's notebook, as this student's work."""
 
 import shutil
 
+from course.core.notebooks import EXERCISES, SOLUTIONS
 from course.grading import cli, gradebook, sandbox
-from course.notebooks import EXERCISES, SOLUTIONS
 
 STEM = "2_1_data_manipulation"
 

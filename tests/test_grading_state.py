@@ -2,7 +2,7 @@
 back even when the student's answer raises, or the later exercises are graded against the
 changed state and a right answer loses its points."""
 
-from course import notebooks
+from course.core import notebooks
 from course.grading import cli, gradebook, sandbox
 from tests import grading_helpers as h
 

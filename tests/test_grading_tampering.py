@@ -24,7 +24,8 @@ import copy
 import nbformat
 import pytest
 
-from course import exercises, notebooks
+from course.authoring import anatomy
+from course.core import notebooks
 from course.grading import cli, gradebook, hidden_lint, run, sandbox
 from tests import grading_helpers as h
 
@@ -109,7 +110,7 @@ sys.stdout = _Verdicts(sys.stdout)
 _real_print = builtins.print
 builtins.print = lambda *args, **kwargs: _real_print(*(str(a).replace("False", "True") for a in args), **kwargs)
 ''',
-    # A hidden check's header is public (course/exercises.py), so its cell can be found and
+    # A hidden check's header is public (course/authoring/exercises.py), so its cell can be found and
     # its code replaced before it runs: here by a line that prints True.
     "rewrite_true": '''
 def _forge(lines):
@@ -152,9 +153,9 @@ def public_outputs(stem):
     """{exercise: expected output of its first public check}, as the exercise shows it."""
     sol = h.solution(stem)
     found = {}
-    for i, role, ex, _ in exercises.parts(sol, stem):
+    for i, role, ex, _ in anatomy.parts(sol, stem):
         if role == "check":
-            found.setdefault(ex, exercises.text_of(sol.cells[i].outputs))
+            found.setdefault(ex, anatomy.text_of(sol.cells[i].outputs))
     return found
 
 
@@ -244,7 +245,7 @@ def test_a_verdict_check_is_fooled_and_flagged(tmp_path):
     solutions = tmp_path / "solutions"
     solutions.mkdir()
     sol = copy.deepcopy(h.solution(stem))
-    hidden = next(i for i, role, ex, _ in exercises.parts(sol, stem) if role == "hidden-check" and ex == "3")
+    hidden = next(i for i, role, ex, _ in anatomy.parts(sol, stem) if role == "hidden-check" and ex == "3")
     sol.cells[hidden].source = VERDICT
     sol.cells[hidden].outputs = [nbformat.v4.new_output("stream", name="stdout", text="True\n")]
     notebooks.write(sol, solutions / f"{stem}.ipynb")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from course import notebooks
+from course.core import notebooks
 from course.grading import cli, sandbox
 from tests import grading_helpers as h
 

@@ -8,7 +8,7 @@ import sys
 
 import nbformat
 
-from course.notebooks import ROOT
+from course.core.notebooks import ROOT
 
 # A library function that warns from inside its own module: hidden by the default filters.
 LIBRARY = '''\
@@ -41,7 +41,7 @@ def test_a_warning_hidden_inside_a_library_fails_its_cell(tmp_path):
     notebook = fixture_notebook(tmp_path)
     code, out = nbval(notebook)
     assert code == 0, "without the plugin the warning stays hidden:\n" + out[-2000:]
-    code, out = nbval(notebook, "-p", "tests.kernel_warnings")
+    code, out = nbval(notebook, "-p", "course.checking.kernel_warnings")
     assert code == 1, out[-2000:]
     assert "FAILED warns.ipynb::Cell 1" in out
     assert "DeprecationWarning: old() is deprecated" in out

@@ -10,13 +10,15 @@ import re
 
 import pytest
 
-from course import exercises, mutants, notebooks
-from course.grading import gradebook
-from course.notebooks import CHAPTERS
+from course.authoring import anatomy, exercises, wrong_answers
+from course.core import notebooks
+from course.core.notebooks import CHAPTERS
+from course.grading import gradebook, mutants, slips
+from course.measure import mutants_report
 from tests import grading_helpers as h
 from tests.grading_batch import STEMS, wrong_exercise
 
-MUTATED = mutants.stems_with_mutants()
+MUTATED = wrong_answers.stems_with_mutants()
 
 
 def judged(graded, name, entries):
@@ -35,8 +37,8 @@ def verdicts(graded, stem):
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_every_auto_checked_exercise_has_three_mutants_and_the_section_an_alternative(stem):
-    assert mutants.mutants_path(stem).exists(), f"no {notebooks.shown(mutants.mutants_path(stem))}"
-    suite = mutants.load(stem)
+    assert wrong_answers.mutants_path(stem).exists(), f"no {notebooks.shown(wrong_answers.mutants_path(stem))}"
+    suite = wrong_answers.load(stem)
     counts = {ex: 0 for ex in h.auto_exercises(stem)}
     for m in suite.mutants:
         counts[m.exercise] += 1
@@ -55,20 +57,20 @@ def test_mutants_lose_their_points_and_alternatives_get_full_marks(graded, stem)
 def test_recorded_outputs_are_what_the_mutants_print(graded, stem):
     found, _ = verdicts(graded, stem)
     now = mutants.recorded_entries(found)
-    stored = mutants.read_recorded(stem)
-    hint = f"run `.venv/bin/python -m course mutants {stem}` and commit {notebooks.shown(mutants.recorded_path(stem))}"
+    stored = wrong_answers.read_recorded(stem)
+    hint = f"run `.venv/bin/python -m course mutants {stem}` and commit {notebooks.shown(wrong_answers.recorded_path(stem))}"
     assert [(m["exercise"], m["slip"], m.get("answer"), [o["check"] for o in m["outputs"]]) for m in stored] == \
         [(m["exercise"], m["slip"], m["answer"], [o["check"] for o in m["outputs"]]) for m in now], hint
     for old, new in zip(stored, now):
         for a, b in zip(old["outputs"], new["outputs"]):
-            assert a["output"].strip() == b["output"].strip() == "" or mutants.same_output(a["output"], b["output"]), \
+            assert a["output"].strip() == b["output"].strip() == "" or slips.same_output(a["output"], b["output"]), \
                 (old["slip"], a["check"], a["output"][:300], b["output"][:300], hint)
 
 
 @pytest.mark.parametrize("stem", MUTATED)
 def test_feedback_names_the_slip_and_leaks_nothing(graded, stem):
     secrets = h.secrets(stem)
-    for m in mutants.load(stem).mutants:
+    for m in wrong_answers.load(stem).mutants:
         leaked = [s for s in secrets if s in m.slip]
         assert not leaked, f"{m.name}: the slip shows {leaked}"
     for name, (s, entries) in graded.rounds.items():
@@ -85,14 +87,14 @@ def test_feedback_names_the_slip_and_leaks_nothing(graded, stem):
 def expected_hints(stem, entry):
     """The hints grading a recorded mutant must print: its own slip and those of any mutant of
     the exercise with the same whole signature; none when its answer raised."""
-    recorded = mutants.read_recorded(stem)
+    recorded = wrong_answers.read_recorded(stem)
     own = next(m for m in recorded if m["mutant"] == entry.number)
     assert "answer" in own, f"recorded before answers' outcomes were: run `python -m course mutants {stem}`"
     if own["answer"] != "ran":
         return []
     failing = {o["check"]: (o["status"], o["output"]) for o in own["outputs"]}
     return [m["slip"] for m in recorded
-            if m["exercise"] == entry.exercise and mutants.has_signature(m, own["answer"], failing)]
+            if m["exercise"] == entry.exercise and slips.has_signature(m, own["answer"], failing)]
 
 
 def hint_kind(entry, expected, printed):
@@ -111,7 +113,7 @@ def hint_kinds(graded, stem):
     for name, (s, entries) in graded.rounds.items():
         if s != stem:
             continue
-        printed = mutants.feedback_slips(graded[name])
+        printed = slips.feedback_slips(graded[name])
         for entry in entries:
             expected = expected_hints(stem, entry) if entry.is_mutant else []
             found.append((entry, hint_kind(entry, expected, printed.get(entry.exercise, [])),
@@ -130,7 +132,7 @@ def test_each_wrong_answer_prints_exactly_its_own_hint(graded, stem):
     assert not bad, bad
     for name in (f"solution/{stem}.ipynb", f"right-but-different/{stem}.ipynb"):
         if name in graded.outcomes:
-            assert mutants.feedback_slips(graded[name]) == {}, name
+            assert slips.feedback_slips(graded[name]) == {}, name
 
 
 def test_report_kill_rate_and_times(graded, capsys):
@@ -140,7 +142,7 @@ def test_report_kill_rate_and_times(graded, capsys):
     assert by_stem or not set(graded.stems) & set(MUTATED)
     with capsys.disabled():
         print("\nmutation suite:")
-        for line in mutants.report(by_stem):
+        for line in mutants_report.report(by_stem):
             print("  " + line)
         kinds = {}
         for stem in by_stem:
@@ -190,16 +192,10 @@ def copied_lines(stem):
     lines = {re.sub(r"\s+", " ", l.strip()) for l in text.splitlines()}
     found = []
     for source in h.solution_answers(stem).values():
-        inside = False
-        for line in source.splitlines():
-            if exercises.BEGIN.match(line):
-                inside = True
-            elif exercises.END.match(line):
-                inside = False
-            elif inside:
-                norm = re.sub(r"\s+", " ", line.strip())
-                if len(norm) >= MIN_COPIED and norm in lines and norm not in COPY_ALLOWED.get(stem, {}):
-                    found.append(norm)
+        for line in anatomy.solution_block_lines(source):
+            norm = re.sub(r"\s+", " ", line.strip())
+            if len(norm) >= MIN_COPIED and norm in lines and norm not in COPY_ALLOWED.get(stem, {}):
+                found.append(norm)
     return found
 
 
@@ -208,13 +204,13 @@ def test_no_solution_line_is_copied_from_the_chapter(stem):
     assert not copied_lines(stem), "answer lines the chapter hands over verbatim"
 
 
-@pytest.mark.parametrize("stem", [s for s in MUTATED if mutants.stub_hints(s)])
+@pytest.mark.parametrize("stem", [s for s in MUTATED if wrong_answers.stub_hints(s)])
 def test_stub_names_the_slips_marked_as_hints(stem):
     stub = exercises.generate(h.solution(stem), f"solutions/{stem}.ipynb")
     checks = {c.metadata["course"]["exercise"]: c.source for c in stub.cells
               if c.get("metadata", {}).get("course", {}).get("role") == "check"}
-    for exercise, slips in mutants.stub_hints(stem).items():
-        for slip in slips:
+    for exercise, hinted in wrong_answers.stub_hints(stem).items():
+        for slip in hinted:
             assert f"# A common slip here: {slip}" in checks[exercise], (stem, exercise)
 
 
@@ -223,7 +219,7 @@ def outcome_failing_as(stem, mutant, answer, only=None):
     fails (only those labelled in `only`, if given), printing what it printed."""
     from course.grading.run import CheckResult, Outcome
 
-    outcome = Outcome(submission=f"student/{stem}.ipynb", section=notebooks.section_of(mutants.SOLUTIONS / f"{stem}.ipynb"),
+    outcome = Outcome(submission=f"student/{stem}.ipynb", section=notebooks.section_of(wrong_answers.SOLUTIONS / f"{stem}.ipynb"),
                       answers={mutant["exercise"]: answer})
     for o in mutant["outputs"]:
         failed = only is None or o["check"] in only
@@ -234,9 +230,9 @@ def outcome_failing_as(stem, mutant, answer, only=None):
 
 def test_a_hint_needs_the_whole_signature_and_an_answer_that_ran():
     stem = "2_1_data_manipulation"
-    mutant = next(m for m in mutants.read_recorded(stem) if len(m["outputs"]) == 2)
-    assert mutants.feedback_slips(outcome_failing_as(stem, mutant, "ran")) == {mutant["exercise"]: [mutant["slip"]]}
+    mutant = next(m for m in wrong_answers.read_recorded(stem) if len(m["outputs"]) == 2)
+    assert slips.feedback_slips(outcome_failing_as(stem, mutant, "ran")) == {mutant["exercise"]: [mutant["slip"]]}
     # One of its two failing checks is a partial overlap, not the slip.
-    assert mutants.feedback_slips(outcome_failing_as(stem, mutant, "ran", only=[mutant["outputs"][0]["check"]])) == {}
+    assert slips.feedback_slips(outcome_failing_as(stem, mutant, "ran", only=[mutant["outputs"][0]["check"]])) == {}
     # The same outputs after an answer that raised are fallout: its own error, no hint.
-    assert mutants.feedback_slips(outcome_failing_as(stem, mutant, "raised TypeError")) == {}
+    assert slips.feedback_slips(outcome_failing_as(stem, mutant, "raised TypeError")) == {}

@@ -8,9 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-from course import drawing_cell, notebooks
+from course.authoring import drawing_cell
+from course.core import notebooks
+from course.core.notebooks import CHAPTERS
 from course.network_drawing import draw_module, side_by_side
-from course.notebooks import CHAPTERS
 
 
 def edges(graph):
@@ -106,7 +107,7 @@ def test_chapters_that_draw_carry_the_current_helper_first(path):
     for i in helpers:
         assert drawing_cell.is_current(nb.cells[i]), (
             f"{path.name}: cell {i} differs from course/network_drawing.py; restamp it with "
-            "course.drawing_cell.stamp and re-execute the notebook")
+            "course.authoring.drawing_cell.stamp and re-execute the notebook")
     if callers:
         assert helpers and helpers[0] < callers[0], f"{path.name}: cell {callers[0]} draws before the helper is defined"
     for i in callers:

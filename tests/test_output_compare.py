@@ -7,8 +7,8 @@ import sys
 import nbformat
 import pytest
 
-from course.notebooks import ROOT
-from course.output_compare import Tolerance, first_mismatch, last_digit_unit, tokens
+from course.checking.output_compare import Tolerance, first_mismatch, last_digit_unit, tokens
+from course.core.notebooks import ROOT
 
 
 def matches(reference, actual, **declared):
@@ -103,7 +103,7 @@ def run_nbval(tmp_path, nb):
     nbformat.write(nb, path)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "pytest", str(path), "-q", "-p", "no:cacheprovider",
-                           "-c", os.devnull, "--rootdir", str(tmp_path), "-p", "course.nbval_compare",
+                           "-c", os.devnull, "--rootdir", str(tmp_path), "-p", "course.checking.nbval_plugin",
                            "--nbval", "--nbval-current-env"],
                           capture_output=True, text=True, env=env, timeout=300)
 
@@ -121,7 +121,7 @@ def test_nbval_uses_the_tolerant_comparison(tmp_path):
 
 def declared_tolerances():
     """(notebook, code cell number, cell) for every cell that declares a tolerance."""
-    from course import notebooks
+    from course.core import notebooks
 
     for folder in (notebooks.CHAPTERS, notebooks.SOLUTIONS):
         for path in notebooks.notebooks(folder):

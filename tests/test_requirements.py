@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
+from course.core.notebooks import ROOT
 from tools.make_venv import split
-from course.notebooks import ROOT
 
 # pip matches platform tags exactly; the wheels of this set use manylinux 2.17 to 2.28.
 PLATFORMS = ["manylinux2014_x86_64"] + [f"manylinux_2_{n}_x86_64" for n in range(17, 40)]

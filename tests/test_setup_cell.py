@@ -8,8 +8,9 @@ import types
 import nbformat
 import pytest
 
-from course import notebooks, setup_cell
-from course.notebooks import CHAPTERS, EXERCISES, SOLUTIONS
+from course import setup_cell
+from course.core import notebooks
+from course.core.notebooks import CHAPTERS, EXERCISES, SOLUTIONS
 
 ALL = [p for folder in (CHAPTERS, SOLUTIONS, EXERCISES) for p in notebooks.notebooks(folder)]
 

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from course import book, explorer_cell, notebooks
-from course.notebooks import ROOT
+from course.authoring import explorer_cell
+from course.core import notebooks
+from course.core.notebooks import ROOT
+from course.site import book
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -246,7 +248,7 @@ def test_a_kernel_only_control_says_where_to_move_it(browser, site_url):
 
 
 def test_status_page_lists_every_chapter_with_its_run_time(browser, site_url):
-    from tests import nbval_record
+    from course.checking import nbval_record
 
     if not nbval_record.seconds:
         pytest.skip("the status page is built from this session's nbval runs: run with chapters/")

@@ -5,8 +5,10 @@ import contextlib
 import torch
 from d2l import torch as d2l
 
-from course import notebooks, setup_cell, spread
-from course.notebooks import CHAPTERS
+from course import setup_cell
+from course.core import notebooks
+from course.core.notebooks import CHAPTERS
+from course.measure import spread
 
 
 def test_the_table_lists_each_number_that_moved_with_its_largest_difference():

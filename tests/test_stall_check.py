@@ -2,7 +2,7 @@
 
 import pytest
 
-from course import stall_check
+from course.measure import stall_check
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
-"""The status page's words for one trained model (course/sphinx_status.py)."""
+"""The status page's words for one trained model (course/site/status_page.py)."""
 
-from course.sphinx_status import model_cell
+from course.site.status_page import model_cell
 
 
 def model(**fields):

@@ -1,7 +1,8 @@
 """The tables of contents list every section exactly once, beside its exercises."""
 
-from course import book, notebooks
-from course.notebooks import CHAPTERS, ROOT
+from course.core import notebooks
+from course.core.notebooks import CHAPTERS, ROOT
+from course.site import book
 
 
 def test_every_toc_entry_exists():

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import nbformat
 
-from .. import exercises, notebooks
-from ..notebooks import SOLUTIONS, section_of
+from course.authoring import anatomy, exercises
+from course.core import notebooks
+from course.core.notebooks import SOLUTIONS, section_of
 
 SECTION_IN_NAME = re.compile(r"^(\d+)_(\d+)_")
 
@@ -43,7 +44,7 @@ class Assembled:
     notebook: nbformat.NotebookNode
     section: str
     solution: Path
-    exercises: dict  # exercises.exercises_of() of the solution
+    exercises: dict  # anatomy.exercises_of() of the solution
     checks: list = field(default_factory=list)
     answer_code_index: dict = field(default_factory=dict)  # exercise -> [Cell N of its answers]
     answers_text: dict = field(default_factory=dict)  # exercise -> student's prose answers
@@ -126,11 +127,11 @@ def assemble(submission, solution_path, section):
     solution = notebooks.read(solution_path)
     where = f"solutions/{Path(solution_path).name}"
     stub = exercises.generate(solution, where)
-    stub_index = exercises.answer_slots(stub)
+    stub_index = anatomy.answer_slots(stub)
     result = Assembled(notebook=solution, section=section, solution=Path(solution_path),
-                       exercises=exercises.exercises_of(solution, where))
+                       exercises=anatomy.exercises_of(solution, where))
     positions = code_positions(solution)
-    for i, role, ex, extra in exercises.parts(solution, where):
+    for i, role, ex, extra in anatomy.parts(solution, where):
         cell = solution.cells[i]
         if role == "answer":
             theirs = find_answer(submission, stub, stub_index[(ex, extra)], ex, extra)
@@ -145,5 +146,5 @@ def assemble(submission, solution_path, section):
         else:
             result.checks.append(Check(exercise=ex, points=extra, hidden=role == "hidden-check",
                                        code_index=positions[i],
-                                       expected=exercises.text_of(cell.get("outputs", []))))
+                                       expected=anatomy.text_of(cell.get("outputs", []))))
     return result

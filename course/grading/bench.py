@@ -25,8 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from .. import exercises, notebooks
-from ..notebooks import EXERCISES, ROOT, SOLUTIONS
+from course.authoring import anatomy
+from course.core import notebooks
+from course.core.notebooks import EXERCISES, ROOT, SOLUTIONS
+
 from . import cli, gradebook, nbval_server, run, sandbox
 
 OUT = ROOT / "_build" / "bench-grade"
@@ -50,8 +52,8 @@ def with_answers(stem, answers):
     nb = notebooks.read(EXERCISES / f"{stem}.ipynb")
     solution = notebooks.read(SOLUTIONS / f"{stem}.ipynb")
     solved = {(ex, slot): solution.cells[i].source
-              for i, role, ex, slot in exercises.parts(solution, stem) if role == "answer"}
-    for key, i in exercises.answer_slots(nb).items():
+              for i, role, ex, slot in anatomy.parts(solution, stem) if role == "answer"}
+    for key, i in anatomy.answer_slots(nb).items():
         answer = answers.get(key, solved[key])
         if answer is not None:
             nb.cells[i].source = answer
@@ -60,8 +62,8 @@ def with_answers(stem, answers):
 
 def make_class(folder, stem, honest):
     """Write the class of one section under folder/<student>/<stem>.ipynb; its size."""
-    slots = exercises.answer_slots(notebooks.read(EXERCISES / f"{stem}.ipynb"))
-    found = exercises.exercises_of(notebooks.read(SOLUTIONS / f"{stem}.ipynb"), stem)
+    slots = anatomy.answer_slots(notebooks.read(EXERCISES / f"{stem}.ipynb"))
+    found = anatomy.exercises_of(notebooks.read(SOLUTIONS / f"{stem}.ipynb"), stem)
     last = [ex for ex, info in found.items() if not info["manual"]][-1]  # the last auto-checked one
     students = {f"honest-{n}": {} for n in range(honest)}
     students["untouched"] = {key: None for key in slots}

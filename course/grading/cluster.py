@@ -14,8 +14,9 @@ import tempfile
 import uuid
 from pathlib import Path, PurePosixPath
 
-from .. import notebooks
-from ..notebooks import SOLUTIONS
+from course.core import notebooks
+from course.core.notebooks import SOLUTIONS
+
 from . import sandbox
 from .run import Outcome, grade, refusal
 

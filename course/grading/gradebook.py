@@ -5,8 +5,10 @@ import io
 import re
 from pathlib import Path
 
-from ..files import atomic_write
+from course.core.files import atomic_write
+
 from .run import SEVERITY
+from .slips import feedback_slips
 
 COLUMNS = ["submission", "section", "exercise", "points", "max_points", "status"]
 
@@ -86,9 +88,8 @@ def quoted(text):
 def feedback(outcome):
     """The student's feedback: what passed, and for failed public checks expected vs actual.
     Hidden checks are reported by outcome alone, never by content or output. Where an
-    exercise fails exactly as a recorded mutant does (its whole signature, course/mutants.py),
+    exercise fails exactly as a recorded mutant does (its whole signature, course/grading/slips.py),
     the mutant's slip line is named: a sentence its author wrote, never check source or output."""
-    from ..mutants import feedback_slips
     lines = [f"# Feedback: {quoted(outcome.submission)}", ""]
     if outcome.invalid:
         lines += [f"This file could not be graded: {quoted(outcome.invalid)}.",

@@ -5,7 +5,7 @@ check calls (`torch.allclose`, `==` on tensors, `print`, `sys.stdout`) may have 
 replaced. Nothing inside that process can be trusted, so a check must not decide anything
 there. What the kernel cannot know is the check's stored output: it lives in solutions/,
 which the sandbox does not mount, and it is compared outside the kernel (nbval, with the
-numeric comparison of course.output_compare). A hidden check is sound when the only way
+numeric comparison of course.checking.output_compare). A hidden check is sound when the only way
 to print its stored output is to compute it, that is, when the output is made of values
 that a correct answer produces on inputs the student never saw. A lone `True` fails that
 test: a patched `allclose` or a `print` that turns False into True produces it for free.
@@ -28,8 +28,9 @@ import ast
 import re
 from dataclasses import dataclass
 
-from .. import exercises, notebooks
-from ..notebooks import SOLUTIONS
+from course.authoring import anatomy
+from course.core import notebooks
+from course.core.notebooks import SOLUTIONS
 
 # Calls that decide equality or closeness, by their function or method name, whatever
 # module they come from (torch, numpy, math, torch.testing, builtins).
@@ -118,13 +119,13 @@ def problems_of(source, output, public_outputs):
 
 def findings_of(nb, where):
     """Every broken rule of every hidden check in one solution notebook."""
-    checks = [(i, role, ex) for i, role, ex, _ in exercises.parts(nb, where) if role != "answer"]
-    public = {exercises.text_of(nb.cells[i].get("outputs", [])) for i, role, _ in checks if role == "check"}
+    checks = [(i, role, ex) for i, role, ex, _ in anatomy.parts(nb, where) if role != "answer"]
+    public = {anatomy.text_of(nb.cells[i].get("outputs", [])) for i, role, _ in checks if role == "check"}
     found = []
     for i, role, ex in checks:
         if role == "hidden-check":
             cell = nb.cells[i]
-            output = exercises.text_of(cell.get("outputs", []))
+            output = anatomy.text_of(cell.get("outputs", []))
             found += [Finding(where, i, ex, p) for p in problems_of(cell.source, output, public)]
     return found
 

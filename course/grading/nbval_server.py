@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]  # the checkout, where `course` is imported from
 
 # Imported once by the server, so that each forked run finds them loaded.
-PRELOAD = ["pytest", "nbval.plugin", "jupyter_client", "nbformat", "course.grading.nbval_plugin",
-           "course.grading.kernel_death"]
+PRELOAD = ["pytest", "nbval.plugin", "jupyter_client", "nbformat", "course.checking.nbval_plugin",
+           "course.grading.nbval_run"]
 PR_SET_PDEATHSIG = 1
 
 

@@ -8,8 +8,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import exercises, nbval_settings, notebooks
-from ..notebooks import ROOT
+from course.authoring import anatomy
+from course.checking import nbval_settings
+from course.core import notebooks
+from course.core.notebooks import ROOT
+
 from . import nbval_server, sandbox
 from .assemble import InvalidSubmission, assemble, read_submission, section_of_submission, solution_for
 
@@ -76,7 +79,7 @@ def nbval_args(notebook, cell_seconds):
     """pytest's arguments for the grader's nbval run."""
     return [str(notebook), "-q", "-p", "no:cacheprovider",
             "-c", os.devnull, "--rootdir", str(Path(notebook).parent),
-            "-p", "course.grading.nbval_plugin", "-p", "course.grading.kernel_death", "--nbval",
+            "-p", "course.checking.nbval_plugin", "-p", "course.grading.nbval_run", "--nbval",
             "--nbval-kernel-name", sandbox.KERNEL_NAME,
             f"--nbval-cell-timeout={cell_seconds}",
             "--nbval-sanitize-with", str(nbval_settings.SANITIZE)]
@@ -202,11 +205,11 @@ def add_exercises(outcome, section, solutions):
         outcome.invalid += f"; unknown section {section!r}"
         return
     outcome.section = section
-    outcome.exercises = exercise_table(exercises.exercises_of(notebooks.read(solution), solution.name))
+    outcome.exercises = exercise_table(anatomy.exercises_of(notebooks.read(solution), solution.name))
 
 
 def exercise_table(found):
-    """{exercise: {max_points, manual}} from exercises.exercises_of()."""
+    """{exercise: {max_points, manual}} from anatomy.exercises_of()."""
     return {ex: {"max_points": info["max_points"], "manual": info["manual"]} for ex, info in found.items()}
 
 

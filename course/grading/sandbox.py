@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..notebooks import ROOT
+from course.core.notebooks import ROOT
 
 # Each submission in flight gets its own unprivileged user id, so the process limit of
 # one cannot be used up by another (RLIMIT_NPROC counts per user).

@@ -37,8 +37,11 @@ from pathlib import Path
 
 from nbclient import NotebookClient
 
-from . import execute, exercises, nbclient_fix, notebooks
-from .notebooks import CHAPTERS, EXERCISES, ROOT, SOLUTIONS
+from course.authoring import anatomy, exercises
+from course.checking import upstream
+from course.core import notebooks
+from course.core.notebooks import CHAPTERS, EXERCISES, ROOT, SOLUTIONS
+from course.execution import execute
 
 WORK = ROOT / "_build" / "colab"
 VENV = WORK / "venv"
@@ -143,7 +146,7 @@ def run_notebook(nb, scratch, venv=VENV):
         error = first_error(nb, e)
     seconds = time.perf_counter() - start
     setup = next((c for c in nb.cells if c.cell_type == "code"), None)
-    colab_branch = setup is not None and COLAB_LINE in exercises.text_of(setup.get("outputs", []))
+    colab_branch = setup is not None and COLAB_LINE in anatomy.text_of(setup.get("outputs", []))
     if not error and not colab_branch:
         error = "the setup cell did not take its Colab branch"
     return {"status": "failed" if error else "passed", "seconds": round(seconds, 1),
@@ -200,7 +203,7 @@ def main(argv=None):
     args.venv, args.out = args.venv.resolve(), args.out.resolve()  # kernels run in another folder
     if not (ROOT / "data").exists():
         sys.exit("colab-check: no data/ (run `make data`)")
-    nbclient_fix.install()
+    upstream.install_nbclient()
     freeze = make_venv(args.venv, fresh=args.fresh)
     os.environ["JUPYTER_PATH"] = str(make_kernel(args.venv, args.out))
     os.environ.pop("COURSE_PROFILE", None)  # on Colab it is unset: quick without a GPU

@@ -14,7 +14,7 @@ class FoldedHelperCell:
     def __init__(self, tag, title, module_file):
         self.TAG = tag
         self.SOURCE = (f'# @title {title} {{ display-mode: "form" }}\n'
-                       + (Path(__file__).with_name(module_file)).read_text(encoding="utf-8").rstrip("\n"))
+                       + (Path(__file__).parents[1] / module_file).read_text(encoding="utf-8").rstrip("\n"))
         self.METADATA = {"tags": [tag, "hide-input"], "cellView": "form",
                          "jupyter": {"source_hidden": True}}
 

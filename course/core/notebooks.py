@@ -7,7 +7,7 @@ import nbformat
 
 from .files import atomic_write
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: course/core/notebooks.py
 CHAPTERS = ROOT / "chapters"
 EXERCISES = ROOT / "exercises"
 SOLUTIONS = ROOT / "solutions"
@@ -23,10 +23,14 @@ def section_of(path):
     return f"{m['chapter']}.{m['section']}" if m else None
 
 
+def section_key(path):
+    """(2, 1) for 2_1_<slug>: the sort key of section order (2.10 after 2.9)."""
+    return tuple(int(n) for n in section_of(path).split("."))
+
+
 def notebooks(folder):
     """The section notebooks of a folder, in section order."""
-    found = [p for p in Path(folder).glob("*.ipynb") if section_of(p)]
-    return sorted(found, key=lambda p: tuple(int(n) for n in section_of(p).split(".")))
+    return sorted((p for p in Path(folder).glob("*.ipynb") if section_of(p)), key=section_key)
 
 
 def read(path):

@@ -1,5 +1,6 @@
-"""No stalled executions (issue 20): nbclient's widget stall is fixed, and a cell that hangs
-fails in its stated time with a message naming the notebook and the cell."""
+"""The course's changes to nbclient and nbval (course/checking/upstream.py): nbclient's widget
+stall is fixed, a cell that hangs fails in its stated time with a message naming the notebook
+and the cell, and a release the patches were not written for is refused."""
 
 import asyncio
 import os
@@ -9,10 +10,14 @@ import time
 from queue import Empty
 
 import nbformat
+import pytest
 import yaml
 
-from course import book, execute, nbclient_fix, setup_cell
-from course.notebooks import ROOT
+from course import setup_cell
+from course.checking import upstream
+from course.core.notebooks import ROOT
+from course.execution import execute
+from course.site import book
 
 # The stall made to happen every time: the cell's output goes into an Output widget, and the
 # client is slow to pass the widget's state back (a sleep before nbclient's send), so the
@@ -20,10 +25,11 @@ from course.notebooks import ROOT
 STALL = '''
 import sys, time
 import nbformat
+import pytest
 from nbclient import NotebookClient, output_widget
 if sys.argv[1] == "fixed":
-    from course import nbclient_fix
-    nbclient_fix.install()
+    from course.checking import upstream
+    upstream.install_nbclient()
 send = output_widget.OutputWidget.sync_state
 def slow_send(self):
     time.sleep(1.0)
@@ -61,7 +67,7 @@ def test_a_widget_cell_no_longer_waits_for_its_timeout():
 
 
 def test_sliced_waits_end_at_the_same_deadline(monkeypatch):
-    monkeypatch.setattr(nbclient_fix, "SHELL_POLL_SECONDS", 0.05)
+    monkeypatch.setattr(upstream, "SHELL_POLL_SECONDS", 0.05)
     asked = []
 
     async def never(timeout=None):
@@ -71,7 +77,7 @@ def test_sliced_waits_end_at_the_same_deadline(monkeypatch):
 
     start = time.monotonic()
     try:
-        asyncio.run(nbclient_fix.sliced(never)(timeout=0.3))
+        asyncio.run(upstream.sliced(never)(timeout=0.3))
         raise AssertionError("no Empty at the deadline")
     except Empty:
         pass
@@ -86,7 +92,7 @@ def test_sliced_waits_end_at_the_same_deadline(monkeypatch):
             raise Empty
         return reply
 
-    assert asyncio.run(nbclient_fix.sliced(third_time)(timeout=None)) == {"msg": "reply"}
+    assert asyncio.run(upstream.sliced(third_time)(timeout=None)) == {"msg": "reply"}
 
 
 def hanging_notebook(path):
@@ -116,7 +122,7 @@ def test_a_hanging_cell_fails_in_time_naming_notebook_and_cell(tmp_path, monkeyp
 def test_a_hanging_cell_fails_the_book_build_in_time_naming_notebook_and_cell(tmp_path):
     config = book.site_config(tmp_path / "_config.yml", "cache", tmp_path / "jupyter_cache")
     settings = yaml.safe_load(config.read_text())
-    assert "course.nbclient_fix" in settings["sphinx"]["local_extensions"]
+    assert "course.checking.upstream" in settings["sphinx"]["local_extensions"]
     settings["execute"]["timeout"] = 3
     config.write_text(yaml.safe_dump(settings))
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - file: hangs\n")
@@ -137,3 +143,15 @@ def test_the_build_takes_the_run_profiles_cell_timeout(tmp_path, monkeypatch):
         settings = yaml.safe_load(book.site_config(tmp_path / "_config.yml").read_text())
         assert settings["execute"]["timeout"] == execute.CELL_TIMEOUT[profile]
     assert execute.CELL_TIMEOUT["full"] >= 1200, "fits a full-profile training cell on a GPU"
+
+
+def test_the_installed_nbclient_and_nbval_are_releases_the_patches_were_written_for():
+    upstream.check_versions()  # raises UnsupportedVersion otherwise
+
+
+def test_another_release_is_refused_with_a_message_that_says_what_to_do():
+    with pytest.raises(upstream.UnsupportedVersion, match=r"nbval 0\.12\.0 is installed.*nbval 0\.11\.x.*WRITTEN_FOR"):
+        upstream.check_versions({"nbval": "0.12.0"})
+    with pytest.raises(upstream.UnsupportedVersion, match=r"nbclient 1\.0\.0"):
+        upstream.check_versions({"nbclient": "1.0.0"})
+    upstream.check_versions({"nbclient": "0.11.0", "nbval": "0.11.0"})  # 0.11.0 leaves the patched code as it was

@@ -1,8 +1,8 @@
-"""A pytest plugin for the grader's nbval runs (loaded with -p).
+"""The grader's own pytest plugin for its nbval runs (loaded with -p, after the course's
+nbval plugin, course/checking/nbval_plugin.py, which compares outputs as `make test` does).
 
-* The kernel talks to nbval over Unix sockets, since the sandbox has no network.
-* Figures are not compared, and text is compared with numeric tolerances
-  (course.nbval_compare), as in `make test`.
+* The kernel talks to nbval over Unix sockets, since the sandbox has no network, and a dead
+  kernel is noticed at once (both installed by course/checking/upstream.py).
 * Each cell's outcome is appended to the JSON-lines file named by COURSE_GRADE_RESULTS as
   soon as it is known, so a run killed at the notebook time limit still leaves the cells
   that finished.
@@ -12,11 +12,11 @@ import json
 import os
 import uuid
 
-import nbval.kernel
 from jupyter_client.manager import KernelManager
 from traitlets import CaselessStrEnum
 
-from .. import exercises, nbval_compare, nbval_settings  # noqa: F401 (nbval_compare: tolerant comparison)
+from course.authoring import anatomy
+from course.checking import upstream
 
 
 class IpcKernelManager(KernelManager):
@@ -32,11 +32,8 @@ class IpcKernelManager(KernelManager):
         super().__init__(**kwargs)
 
 
-nbval.kernel.KernelManager = IpcKernelManager
-
-
-def pytest_collection_modifyitems(session, config, items):
-    nbval_settings.skip_svg(items)
+def pytest_configure(config):
+    upstream.install_grader_kernels(IpcKernelManager)
 
 
 def pytest_runtest_makereport(item, call):
@@ -51,7 +48,7 @@ def pytest_runtest_makereport(item, call):
         outcome, message = "failed", str(call.excinfo.value)
     errors = [o.get("ename", "") for o in item.test_outputs or [] if o.get("output_type") == "error"]
     record = {"cell": item.cell_num, "outcome": outcome, "message": message[:4000],
-              "actual": exercises.text_of(item.test_outputs or [])[:4000],
+              "actual": anatomy.text_of(item.test_outputs or [])[:4000],
               "error": errors[-1] if errors else "",  # the exception type the cell raised
               "difference": "; ".join(getattr(item, "output_mismatches", None) or [])[:2000]}
     with open(os.environ["COURSE_GRADE_RESULTS"], "a", encoding="utf-8") as f:

@@ -1,6 +1,6 @@
 """`python -m course spread [--by nudge|seed] [--runs N] [--jobs J] NOTEBOOK ...`:
 how far a notebook's compared figures move when its training takes another trajectory; the
-measurement behind the tolerance a cell declares (course/output_compare.py).
+measurement behind the tolerance a cell declares (course/checking/output_compare.py).
 
 A result that differs in its last bit on another processor (AVX-512 or AVX2, MKL's and
 oneDNN's code paths, a GPU) sends SGD down another trajectory. `make test-portable`
@@ -38,10 +38,13 @@ from pathlib import Path
 import nbformat
 from nbval.plugin import get_sanitize_patterns
 
-from . import execute, nbval_settings, notebooks, setup_cell
-from .execute import kernel_threads
-from .exercises import text_of
-from .output_compare import Tolerance, is_float, tokens
+from course import setup_cell
+from course.authoring.anatomy import text_of
+from course.checking import nbval_settings
+from course.checking.output_compare import Tolerance, is_float, tokens
+from course.core import notebooks
+from course.execution import execute
+from course.execution.execute import kernel_threads
 
 OUT = notebooks.ROOT / "reports" / "spread"
 
@@ -159,7 +162,7 @@ def report(path, by, results, cells, threads):
     lines = [f"# Spread of the trained figures: {path.parent.name}/{path.name}", "",
              f"{stamp}; {len(runs)} runs {how}; compared with the stored run. Quick profile, "
              f"{threads} torch thread(s) per kernel. Written by `python -m course spread --by {by}` "
-             f"(course/spread.py).", ""]
+             f"(course/measure/spread.py).", ""]
     steady = 0
     for i in cells:
         cell = nb.cells[i]

@@ -1,4 +1,4 @@
-"""`pytest -p tests.kernel_warnings`: every notebook kernel this pytest run starts turns
+"""`pytest -p course.checking.kernel_warnings`: every notebook kernel this pytest run starts turns
 Python warnings into errors (`make warnings`).
 
 A warning raised inside a library (a deprecation inside matplotlib, say) is hidden by
@@ -38,4 +38,4 @@ def pytest_unconfigure(config):
 
 
 def pytest_report_header(config):
-    return "notebook kernels: every Python warning is an error (tests/kernel_warnings.py)"
+    return "notebook kernels: every Python warning is an error (course/checking/kernel_warnings.py)"

@@ -17,8 +17,10 @@ import re
 import sys
 import time
 
-from . import execute, exercises, notebooks
-from .notebooks import CHAPTERS, ROOT, section_of
+from course.authoring import anatomy
+from course.core import notebooks
+from course.core.notebooks import CHAPTERS, ROOT, section_of
+from course.execution import execute
 
 OUT = ROOT / "_build" / "bench"
 REFERENCE = ROOT / "reference" / "d2l_results.csv"
@@ -49,7 +51,7 @@ def run_notebook(path, profile, timeout):
         except execute.FAILURES as e:  # a cell that raised, timed out or killed its kernel
             error = f"{type(e).__name__}: {str(e).strip().splitlines()[0][:300]}"
         seconds = time.perf_counter() - start
-    texts = [exercises.text_of(c.get("outputs", [])) for c in nb.cells if c.cell_type == "code"]
+    texts = [anatomy.text_of(c.get("outputs", [])) for c in nb.cells if c.cell_type == "code"]
     return seconds, texts, error
 
 

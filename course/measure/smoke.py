@@ -27,8 +27,11 @@ import time
 import nbformat
 from nbclient import NotebookClient
 
-from . import execute, nbclient_fix, notebooks, setup_cell
-from .notebooks import CHAPTERS
+from course import setup_cell
+from course.checking import upstream
+from course.core import notebooks
+from course.core.notebooks import CHAPTERS
+from course.execution import execute
 
 BATCHES = 2      # training batches an epoch: the second step starts from the first one's update
 VAL_BATCHES = 1  # validation batches an epoch
@@ -41,7 +44,7 @@ TAG = "course-smoke"
 TRAINS = re.compile(r"\bfit_and_time\(|\.fit\(")
 
 INSTRUMENT = '''\
-# Inserted by course/smoke.py into an in-memory copy: cap every d2l.Trainer.fit, record shapes.
+# Inserted by course/measure/smoke.py into an in-memory copy: cap every d2l.Trainer.fit, record shapes.
 import itertools as _smoke_itertools, json as _smoke_json, os as _smoke_os
 _smoke_torch, _smoke_d2l = torch, d2l
 _smoke_torch.set_num_threads({threads})
@@ -165,7 +168,7 @@ def run(path, batches=BATCHES, epochs=EPOCHS, threads=THREADS, timeout=CELL_TIME
     SmokeFailure, naming the notebook's own cell, when a cell does not finish."""
     path = notebooks.ROOT / path if not os.path.isabs(path) else path
     nb = instrumented(nb if nb is not None else notebooks.read(path), batches, epochs, threads, val_batches)
-    nbclient_fix.install()
+    upstream.install_nbclient()
     start = time.perf_counter()
     with execute.scratch_chapters("smoke-") as work:
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3",

@@ -1,7 +1,7 @@
 """`make stall-check [RUNS=100] [MINUTES=...]`: execute every chapter with a widget many times,
-as the book build does, and record each run's seconds and any stall (issue 20).
+as the book build does, and record each run's seconds and any stall.
 
-A stall is the one nbclient had (course/nbclient_fix.py): the kernel has answered a cell,
+A stall is the one nbclient had (course/checking/upstream.py): the kernel has answered a cell,
 and nbclient does not notice. Each run measures, for every cell, how long nbclient took to
 return after the kernel sent the cell's execute_reply (the reply's own timestamp, and
 nbclient's on_cell_executed hook); a run whose longest such wait exceeds STALL_SECONDS is a
@@ -25,16 +25,18 @@ import os
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from datetime import datetime, timezone
 from pathlib import Path
 
 from jupyter_cache.executors.utils import single_nb_execution
 from nbclient import NotebookClient
 
-from . import execute, nbclient_fix, notebooks
-from .execute import kernel_threads
-from .notebooks import CHAPTERS, ROOT
+from course.checking import upstream
+from course.core import notebooks
+from course.core.notebooks import CHAPTERS, ROOT
+from course.execution import execute
+from course.execution.execute import kernel_threads
 
 OUT = ROOT / "_build" / "stall-check"
 # The chapters with an ipywidgets explorer, lightest first (median seconds per run here, 2 at
@@ -142,17 +144,17 @@ def main(argv=None):
     parser.add_argument("--minutes", type=float, default=None, help="start no run after this long in all")
     parser.add_argument("--jobs", type=int, default=1,
                         help="notebooks executed at the same time (more load, more runs in the time)")
-    parser.add_argument("--unpatched", action="store_true", help="without course/nbclient_fix.py")
+    parser.add_argument("--unpatched", action="store_true", help="without course/checking/upstream.py")
     parser.add_argument("--widget-cells", action="store_true",
                         help="one run per notebook, then its widget cells RUNS times more in the same kernel")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if not args.unpatched:
-        nbclient_fix.install()
+        upstream.install_nbclient()
     paths = [CHAPTERS / f"{s}.ipynb" for s in args.stems] if args.stems else widget_chapters()
     if args.widget_cells:
         return widget_cells_main(paths, args)
-    note = (f"{'without' if args.unpatched else 'with'} course/nbclient_fix.py, quick profile, "
+    note = (f"{'without' if args.unpatched else 'with'} course/checking/upstream.py, quick profile, "
             f"{args.jobs} notebook{'s' if args.jobs > 1 else ''} at a time"
             f"{f' ({kernel_threads(args.jobs)} torch thread(s) each)' if args.jobs > 1 else ''}, "
             f"stall = a reply noticed more than {STALL_SECONDS:.0f} s late, "
@@ -179,7 +181,7 @@ _worker = {}
 
 def _init_worker(unpatched, started, count, end, jobs):
     if not unpatched:
-        nbclient_fix.install()
+        upstream.install_nbclient()
     if jobs > 1:  # inherited by the worker's kernels; a stall is a zmq matter, not arithmetic
         os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(kernel_threads(jobs))
     _worker.update(started=started, count=count, end=end, jobs=jobs, parent=os.getppid())
@@ -220,7 +222,7 @@ def run_series(path, runs):
 def widget_cells_main(paths, args):
     """--widget-cells: the widget cells of each notebook RUNS times, a table of their waits."""
     end = None if args.minutes is None else time.monotonic() + 60 * args.minutes
-    lines = [f"# Widget cells repeated ({'without' if args.unpatched else 'with'} course/nbclient_fix.py; "
+    lines = [f"# Widget cells repeated ({'without' if args.unpatched else 'with'} course/checking/upstream.py; "
              f"a stall waits out the 60 s cell timeout)", "",
              "| notebook | repeats | longest wait after a reply, s | stalls |", "|---|---:|---:|---:|"]
     stalls = 0

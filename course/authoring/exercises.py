@@ -1,6 +1,7 @@
 """`make exercises`: write exercises/ from solutions/, the one source of both.
 
-A solution notebook marks its parts in plain text, so authors and students see them:
+A solution notebook marks its parts in plain text (read by course/authoring/anatomy.py), so
+authors and students see them:
 
 * `## Exercise 3: ...`, a markdown heading, starts exercise 3; `(2 points)` in a heading
   whose exercise is answered in prose gives its hand-graded points.
@@ -11,7 +12,7 @@ A solution notebook marks its parts in plain text, so authors and students see t
   canonical form of the answer; its stored output in the solution is the reference. The
   exercise shows that output as a comment, so a student can compare without any tooling.
 * A recorded wrong answer marked `hint: true` in `solutions/<stem>.mutants.yml`
-  (course/mutants.py) is named under the expected output: "# A common slip here: ...".
+  (course/authoring/wrong_answers.py) is named under the expected output: "# A common slip here: ...".
 * `# Hidden check: exercise 3 (1 point)` is the same, but lives only in solutions/ and is
   added back when grading.
 
@@ -21,22 +22,15 @@ cleared, cell ids are kept, and the parts are recorded in cell metadata
 """
 
 import copy
-import re
 import sys
 
 import nbformat
 
-from . import notebooks
-from .notebooks import EXERCISES, SOLUTIONS, section_of
+from course.authoring.anatomy import answer_slots, exercises_of, parts, replace_solution_blocks, section_stem, text_of
+from course.authoring.wrong_answers import stub_hints
+from course.core import notebooks
+from course.core.notebooks import EXERCISES, SOLUTIONS, section_of
 
-BEGIN = re.compile(r"^(?P<indent>[ \t]*)(###|<!--)\s*BEGIN SOLUTION\s*(-->)?\s*$")
-END = re.compile(r"^[ \t]*(###|<!--)\s*END SOLUTION\s*(-->)?\s*$")
-HEADING = re.compile(r"^##\s+Exercise\s+(?P<id>[\w.-]+)\b(?P<rest>.*)$", re.M)
-POINTS = re.compile(r"\((?P<n>\d+)\s+points?\)")
-CHECK = re.compile(r"^#\s*(?P<hidden>Hidden\s+)?[Cc]heck:\s*exercise\s+(?P<id>[\w.-]+)"
-                   r"\s*\((?P<points>\d+)\s+points?\)")
-
-# Put under the title of every exercise notebook, so each says how to check answers.
 HOW_TO_CHECK = """\
 **How to work and check your answers.** Run the setup cell first, then the exercises in
 order. Replace each `raise NotImplementedError(...)` line with your answer, keeping the
@@ -49,97 +43,10 @@ CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError(\"Exercise {id}: write 
 PROSE_STUB = "**Your answer (exercise {id}, graded by hand):** replace this line with your answer."
 
 
-class ExerciseFormatError(ValueError):
-    """A solution notebook whose markers do not parse; the message names the cell."""
-
-
-def check_header(cell):
-    """(exercise, points, hidden) for a check cell, else None."""
-    if cell.cell_type != "code":
-        return None
-    m = CHECK.match(cell.source.lstrip())
-    return (m["id"], int(m["points"]), bool(m["hidden"])) if m else None
-
-
-def has_solution(cell):
-    return any(BEGIN.match(line) for line in cell.source.splitlines())
-
-
 def stub_source(cell, exercise, where):
     """The cell's text with every solution block replaced by a stub."""
-    out, inside = [], False
-    for line in cell.source.splitlines():
-        if not inside and (m := BEGIN.match(line)):
-            inside = True
-            template = CODE_STUB if cell.cell_type == "code" else PROSE_STUB
-            out += [m["indent"] + s for s in template.format(id=exercise).splitlines()]
-        elif inside and END.match(line):
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise ExerciseFormatError(f"{where}: BEGIN SOLUTION without END SOLUTION")
-    return "\n".join(out)
-
-
-def text_of(outputs):
-    """The printed text of a cell's outputs, as nbval compares it."""
-    parts = []
-    for o in outputs:
-        if o.output_type == "stream":
-            parts.append(o.text)
-        elif o.output_type in ("execute_result", "display_data"):
-            parts.append(o.get("data", {}).get("text/plain", "") + "\n")
-        elif o.output_type == "error":
-            parts.append(f"{o.ename}: {o.evalue}\n")
-    return "".join(parts).rstrip("\n")
-
-
-def parts(nb, where="notebook"):
-    """Walk a solution notebook: yield (index, role, exercise, extra) for its graded cells.
-
-    role is 'answer' (extra: slot number within the exercise), 'check' or 'hidden-check'
-    (extra: points). Raises ExerciseFormatError for answers or checks outside an exercise.
-    """
-    exercise, slots = None, {}
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "markdown" and (m := HEADING.search(cell.source)):
-            exercise = m["id"]
-        here = f"{where}, cell {i}"
-        if (header := check_header(cell)):
-            ex, points, hidden = header
-            yield i, "hidden-check" if hidden else "check", ex, points
-        elif has_solution(cell):
-            if exercise is None:
-                raise ExerciseFormatError(f"{here}: a solution block before any '## Exercise' heading")
-            slots[exercise] = slots.get(exercise, 0) + 1
-            yield i, "answer", exercise, slots[exercise]
-
-
-def exercises_of(nb, where="notebook"):
-    """{exercise: {'max_points': n, 'checks': [...], 'manual': bool}} in notebook order."""
-    found = {}
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for m in HEADING.finditer(cell.source):
-                p = POINTS.search(m["rest"])
-                found.setdefault(m["id"], {"heading_points": int(p["n"]) if p else None,
-                                           "checks": [], "answers": 0})
-    for i, role, ex, extra in parts(nb, where):
-        if ex not in found:
-            raise ExerciseFormatError(f"{where}, cell {i}: check for exercise {ex}, "
-                                      "which has no '## Exercise' heading")
-        if role == "answer":
-            found[ex]["answers"] += 1
-        else:
-            found[ex]["checks"].append((i, role, extra))
-    summary = {}
-    for ex, info in found.items():
-        manual = not info["checks"]
-        points = (info["heading_points"] or 1) if manual else sum(p for _, _, p in info["checks"])
-        summary[ex] = {"max_points": points, "manual": manual, "checks": info["checks"],
-                       "answers": info["answers"]}
-    return summary
+    template = CODE_STUB if cell.cell_type == "code" else PROSE_STUB
+    return replace_solution_blocks(cell.source, template.format(id=exercise), where)
 
 
 def clear(cell):
@@ -152,7 +59,6 @@ def generate(solution, where="solution"):
     """The exercise notebook for a solution notebook (the solution is not modified)."""
     exercises_of(solution, where)  # validates headings, answers and checks together
     roles = {i: (role, ex, extra) for i, role, ex, extra in parts(solution, where)}
-    from .mutants import stub_hints  # the mutants marked as hints (course/mutants.py)
     hints = stub_hints(section_stem(where))
     nb = copy.deepcopy(solution)
     cells = []
@@ -179,21 +85,6 @@ def generate(solution, where="solution"):
     nb.cells = cells
     nb.metadata["course"] = {"section": section_of(where), "kind": "exercise"}
     return nb
-
-
-def section_stem(where):
-    """The stem of a solution named by `where` ('solutions/2_1_x.ipynb' or '2_1_x'), else None."""
-    from pathlib import Path
-    stem = Path(str(where).split(",")[0]).stem
-    return stem if notebooks.STEM.match(stem) else None
-
-
-def answer_slots(nb):
-    """{(exercise, slot): cell index} of the answer cells of a generated exercise notebook
-    (or a student's copy of one), found by the metadata the generator writes."""
-    return {(c.metadata["course"]["exercise"], c.metadata["course"]["slot"]): i
-            for i, c in enumerate(nb.cells)
-            if c.get("metadata", {}).get("course", {}).get("role") == "answer"}
 
 
 def expected_exercises():

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import yaml
 
-from . import execution_cache
-from .execute import CELL_TIMEOUT
-from .notebooks import ROOT
+from course.core.notebooks import ROOT
+from course.execution import execution_cache
+from course.execution.execute import CELL_TIMEOUT
 
 BUILD = ROOT / "_build"
 # Warnings are errors, and a notebook that raises fails the build.
@@ -162,7 +162,7 @@ def site_config(path, execute="off", cache=None):
     config["repository"].update(url=repo["url"], branch=repo["branch"])
     config["execute"]["execute_notebooks"] = execute
     config["execute"]["timeout"] = CELL_TIMEOUT.get(execution_cache.profile(), CELL_TIMEOUT["full"])
-    # One execution cache for every build and for `make test` (course/execution_cache.py).
+    # One execution cache for every build and for `make test` (course/execution/execution_cache.py).
     config["execute"]["cache"] = str(cache or execution_cache.cache_dir())
     config["sphinx"]["local_extensions"] = {name: str(ROOT) for name in config["sphinx"]["local_extensions"]}
     return write_yaml(config, path)

@@ -16,12 +16,14 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from . import nbclient_fix, notebooks, setup_cell
+from course import setup_cell
+from course.checking import upstream
+from course.core import notebooks
 
 # Seconds one cell may run before the execution fails, naming the notebook and the cell.
 # quick: a whole notebook takes about a minute on a 2-core CPU, and a training cell can take
 # five times that on a loaded one (seen: 4.4 in 305 s); nbval's cell timeout (pytest.ini) is
-# the same. full: the book's longest training run on one GPU fits. The book build takes the same from course/book.py.
+# the same. full: the book's longest training run on one GPU fits. The book build takes the same from course/site/book.py.
 CELL_TIMEOUT = {"quick": 600, "full": 1800}
 # Seconds to wait, once a cell has replied, for the rest of its output. nbclient's default
 # (4 s, then only a log line) can drop output on a loaded machine; here it fails the cell.
@@ -51,8 +53,8 @@ def scratch_chapters(prefix="course-"):
 def run(nb, folder, profile, timeout=None):
     """Execute nb top to bottom in a fresh kernel working in folder, in a run profile; the
     outputs and widget state go into nb. Raises one of FAILURES when it does not finish
-    (a timeout's message says which cell: course/nbclient_fix.py)."""
-    nbclient_fix.install()  # no stall after a widget cell (jupyter/nbclient#312)
+    (a timeout's message says which cell: course/checking/upstream.py)."""
+    upstream.install_nbclient()  # no stall after a widget cell (jupyter/nbclient#312)
     os.environ["COURSE_PROFILE"] = profile
     NotebookClient(nb, timeout=timeout or CELL_TIMEOUT[profile], kernel_name="python3",
                    resources={"metadata": {"path": str(folder)}},

@@ -17,12 +17,11 @@ the virtualenv, and `make clean` removes them.
 
 import os
 
-
 import pytest
 from nbval.plugin import coalesce_streams
 
-from . import notebooks
-from .notebooks import CHAPTERS, ROOT
+from course.core import notebooks
+from course.core.notebooks import CHAPTERS, ROOT
 
 CACHES = ROOT / "_build" / ".jupyter_cache"
 

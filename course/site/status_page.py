@@ -23,8 +23,9 @@ import subprocess
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
-from .bench import reference_rows
-from .notebooks import ROOT
+from course.core import notebooks
+from course.core.notebooks import ROOT
+from course.measure.bench import reference_rows
 
 SETUP_LINE = re.compile(r"profile (?P<profile>quick|full), torch \S+, device (?P<device>\S+)")
 METRICS = re.compile(r"\{'train_loss': [^}]*\}")
@@ -82,10 +83,10 @@ def chapter_rows(env, reference, build_started):
     from myst_nb.sphinx_ import NbMetadataCollector
 
     rows = []
-    for docname in sorted(getattr(env, "course_status", {}), key=section_key):
+    for docname in sorted(getattr(env, "course_status", {}), key=notebooks.section_key):
         info = env.course_status[docname]
         exec_data = NbMetadataCollector.get_exec_data(env, docname) if docname in env.all_docs else None
-        section = section_of_doc(docname)
+        section = notebooks.section_of(docname)
         book = reference.get(section, [])
         models = []
         for i, run in enumerate(info["runs"]):
@@ -99,15 +100,6 @@ def chapter_rows(env, reference, build_started):
                      "seconds": (exec_data or {}).get("runtime"), "profile": info["profile"],
                      "device": info["device"], "models": models})
     return rows
-
-
-def section_of_doc(docname):
-    chapter, section = docname.split("/", 1)[1].split("_")[:2]
-    return f"{chapter}.{section}"
-
-
-def section_key(docname):
-    return tuple(int(n) for n in section_of_doc(docname).split("."))
 
 
 def model_cell(model):

@@ -1,8 +1,8 @@
 """What nbval compares, shared by `make test` (conftest.py) and the grader."""
 
-from .notebooks import ROOT
+from course.core.notebooks import ROOT
 
-SANITIZE = ROOT / "course" / "nbval_sanitize.cfg"
+SANITIZE = ROOT / "course" / "checking" / "nbval_sanitize.cfg"
 
 
 def skip_svg(items):

@@ -1,10 +1,11 @@
-"""nbval with the numeric-aware comparison of course.output_compare.
+"""nbval with the numeric-aware comparison of course.checking.output_compare.
 
 nbval compares each output field as an exact string and has no hook for anything else, so
-this replaces its `IPyNbCell.compare_outputs` (nbval 0.11) with one that groups outputs the
-same way (stdout, stderr, text/plain, text/html, ... each in order; figures skipped) and
-compares text with tolerances. Importing this module installs it; `make test` (conftest.py)
-and the grader's nbval plugin both import it, so notebooks and grades use one rule.
+the course's pytest plugin (course/checking/nbval_plugin.py) puts compare_outputs in place of
+its `IPyNbCell.compare_outputs` (course/checking/upstream.py). It groups outputs the same way
+(stdout, stderr, text/plain, text/html, ... each in order; figures skipped) and compares text
+with tolerances. `make test` and the grader load that plugin, so notebooks and grades use one
+rule.
 """
 
 from collections import defaultdict
@@ -62,5 +63,3 @@ def compare_outputs(self, test, ref, skip_compare=None):
     self.comparison_traceback = [f"{self.parent.name} cell {self.cell_num}: {p}" for p in problems]
     return not problems
 
-
-nbval.plugin.IPyNbCell.compare_outputs = compare_outputs

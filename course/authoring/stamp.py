@@ -1,8 +1,11 @@
 """`make stamp`: put the current setup cell at the top of every section notebook, and bring
 every architecture-drawing helper cell and explorer helper cell up to date."""
 
-from . import drawing_cell, explorer_cell, notebooks, setup_cell
-from .notebooks import CHAPTERS, SOLUTIONS
+from course import setup_cell
+from course.core import notebooks
+from course.core.notebooks import CHAPTERS, SOLUTIONS
+
+from . import drawing_cell, explorer_cell
 
 
 def main(argv=None):
