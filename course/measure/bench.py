@@ -21,6 +21,7 @@ from course.authoring import anatomy
 from course.core import notebooks
 from course.core.notebooks import CHAPTERS, ROOT, section_of
 from course.execution import execute
+from course.measure.reports import markdown_table
 
 OUT = ROOT / "_build" / "bench"
 REFERENCE = ROOT / "reference" / "d2l_results.csv"
@@ -109,9 +110,10 @@ def model_table(results):
 def markdown(results, profile, total):
     lines = [f"# Benchmark: {profile} profile", "",
              f"Python {platform.python_version()}; total {total:.0f} s over {len(results)} notebooks.", "",
-             "| notebook | s | device | model | train loss | val loss | val acc | book val loss "
-             "| book val acc | ratio | train s | images/s |",
-             "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             ]
+    header = ["notebook", "s", "device", "model", "train loss", "val loss", "val acc", "book val loss",
+              "book val acc", "ratio", "train s", "images/s"]
+    rows = []
     for r in results:
         runs = r["runs"] or [{}]
         for i, run in enumerate(runs):
@@ -120,8 +122,8 @@ def markdown(results, profile, total):
             cells = [run.get("model", ""), run.get("train_loss", ""), run.get("val_loss", ""),
                      run.get("val_acc", ""), run.get("book_val_loss") or "", run.get("book_val_acc") or "",
                      f"{share:.2f}" if share else "", run.get("seconds") or "", run.get("images_per_s") or ""]
-            lines.append("| " + " | ".join(str(c) for c in head + cells) + " |")
-    return "\n".join(lines) + "\n"
+            rows.append(head + cells)
+    return "\n".join(lines + [markdown_table(header, rows, "lrll" + "r" * 8)]) + "\n"
 
 
 def main(argv=None):

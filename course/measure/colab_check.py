@@ -42,6 +42,7 @@ from course.checking import upstream
 from course.core import notebooks
 from course.core.notebooks import CHAPTERS, EXERCISES, ROOT, SOLUTIONS
 from course.execution import execute
+from course.measure.reports import markdown_table
 
 WORK = ROOT / "_build" / "colab"
 VENV = WORK / "venv"
@@ -184,10 +185,9 @@ def write(rows, out, header):
         writer.writerows(rows)
     passed = sum(r["status"] == "passed" for r in rows)
     lines = [*header, "", f"{passed} of {len(rows)} notebooks passed.", "",
-             "| kind | notebook | status | seconds | first error | stderr (warnings) |", "|---|---|---|---:|---|---|"]
-    cell = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
-    lines += [f"| {r['kind']} | {r['notebook']} | {r['status']} | {r['seconds']} | {cell(r['first_error'])} "
-              f"| {cell(r['stderr'])} |" for r in rows]
+             markdown_table(["kind", "notebook", "status", "seconds", "first error", "stderr (warnings)"],
+                            [[r["kind"], r["notebook"], r["status"], r["seconds"], r["first_error"], r["stderr"]]
+                             for r in rows], "lllrll")]
     (out / "colab-check.md").write_text("\n".join(lines) + "\n")
 
 

@@ -45,6 +45,7 @@ from course.checking.output_compare import Tolerance, is_float, tokens
 from course.core import notebooks
 from course.execution import execute
 from course.execution.execute import kernel_threads
+from course.measure.reports import markdown_table
 
 OUT = notebooks.ROOT / "reports" / "spread"
 
@@ -177,13 +178,10 @@ def report(path, by, results, cells, threads):
         if not rows:
             lines += ["every run printed the stored text", ""]
             continue
-        lines += ["| after | stored | " + " | ".join(f"run {r}" for r in runs) + " | largest difference |",
-                  "|---|---|" + "---|" * len(runs) + "---|"]
-        for label, token, values, largest in rows:
-            values = values + [""] * (len(runs) - len(values))
-            lines.append(f"| {label} | {token} | " + " | ".join(values) + " | "
-                         + ("" if largest is None else f"{largest:.3f}") + " |")
-        lines.append("")
+        header = ["after", "stored", *(f"run {r}" for r in runs), "largest difference"]
+        lines += [markdown_table(header, [[label, token, *values, *[""] * (len(runs) - len(values)),
+                                           "" if largest is None else f"{largest:.3f}"]
+                                          for label, token, values, largest in rows]), ""]
     lines.append(f"The other {steady} compared cells printed the stored text in every run.")
     return "\n".join(lines)
 

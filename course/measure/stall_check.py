@@ -37,6 +37,7 @@ from course.core import notebooks
 from course.core.notebooks import CHAPTERS, ROOT
 from course.execution import execute
 from course.execution.execute import kernel_threads
+from course.measure.reports import markdown_table
 
 OUT = ROOT / "_build" / "stall-check"
 # The chapters with an ipywidgets explorer, lightest first (median seconds per run here, 2 at
@@ -129,11 +130,10 @@ def write(rows, out, note):
         writer = csv.DictWriter(f, fieldnames=["notebook", "run", "seconds", "reply_wait", "stall", "error"])
         writer.writeheader()
         writer.writerows(rows)
-    lines = [f"# Stall check ({note})", "",
-             "| notebook | runs | median s | max s | longest wait after a reply, s | stalls | errors |",
-             "|---|---:|---:|---:|---:|---:|---|"]
-    lines += [f"| {r['notebook']} | {r['runs']} | {r['median_s']} | {r['max_s']} | {r['max_reply_wait_s']} "
-              f"| {r['stalls']} | {r['errors']} |" for r in summary(rows)]
+    header = ["notebook", "runs", "median s", "max s", "longest wait after a reply, s", "stalls", "errors"]
+    table = markdown_table(header, [[r["notebook"], r["runs"], r["median_s"], r["max_s"], r["max_reply_wait_s"],
+                                     r["stalls"], r["errors"]] for r in summary(rows)], "lrrrrrl")
+    lines = [f"# Stall check ({note})", "", table]
     (out / "stall-check.md").write_text("\n".join(lines) + "\n")
 
 
@@ -223,9 +223,8 @@ def widget_cells_main(paths, args):
     """--widget-cells: the widget cells of each notebook RUNS times, a table of their waits."""
     end = None if args.minutes is None else time.monotonic() + 60 * args.minutes
     lines = [f"# Widget cells repeated ({'without' if args.unpatched else 'with'} course/checking/upstream.py; "
-             f"a stall waits out the 60 s cell timeout)", "",
-             "| notebook | repeats | longest wait after a reply, s | stalls |", "|---|---:|---:|---:|"]
-    stalls = 0
+             f"a stall waits out the 60 s cell timeout)", ""]
+    header, rows, stalls = ["notebook", "repeats", "longest wait after a reply, s", "stalls"], [], 0
     for i, path in enumerate(paths):
         stop = None if end is None else time.monotonic() + (end - time.monotonic()) / (len(paths) - i)
         waits = []
@@ -235,8 +234,8 @@ def widget_cells_main(paths, args):
                   + (" STALL" if wait > STALL_SECONDS else ""), flush=True)
         stalled = sum(w > STALL_SECONDS for w in waits)
         stalls += stalled
-        lines.append(f"| {path.stem} | {len(waits)} | {max(waits, default=0):.2f} | {stalled} |")
-        print(lines[-1], flush=True)
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "widget-cells.md").write_text("\n".join(lines) + "\n")
+        rows.append([path.stem, len(waits), f"{max(waits, default=0):.2f}", stalled])
+        print(f"{path.stem}: {len(waits)} repeats, longest wait {rows[-1][2]} s, {stalled} stalls", flush=True)
+        args.out.mkdir(parents=True, exist_ok=True)  # rewritten after each notebook: a stopped run keeps its rows
+        (args.out / "widget-cells.md").write_text("\n".join(lines + [markdown_table(header, rows, "lrrr")]) + "\n")
     return int(stalls > 0)
