@@ -22,9 +22,7 @@ def answer_cells(nb):
 
 def solution_answers(stem):
     """{(exercise, slot): source} of the solution's answer cells."""
-    sol = solution(stem)
-    return {(ex, slot): sol.cells[i].source
-            for i, role, ex, slot in anatomy.parts(sol, stem) if role == "answer"}
+    return anatomy.solution_answers(stem)
 
 
 solved_stub = exercises.solved_stub

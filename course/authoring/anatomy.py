@@ -142,3 +142,9 @@ def answer_slots(nb):
     return {(c.metadata["course"]["exercise"], c.metadata["course"]["slot"]): i
             for i, c in enumerate(nb.cells)
             if c.get("metadata", {}).get("course", {}).get("role") == "answer"}
+
+
+def solution_answers(stem):
+    """{(exercise, slot): source} of the answer cells of solutions/<stem>.ipynb."""
+    solution = notebooks.read(notebooks.SOLUTIONS / f"{stem}.ipynb")
+    return {(ex, slot): solution.cells[i].source for i, role, ex, slot in parts(solution, stem) if role == "answer"}

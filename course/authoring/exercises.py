@@ -26,7 +26,15 @@ import sys
 
 import nbformat
 
-from course.authoring.anatomy import answer_slots, exercises_of, parts, replace_solution_blocks, section_stem, text_of
+from course.authoring.anatomy import (
+    answer_slots,
+    exercises_of,
+    parts,
+    replace_solution_blocks,
+    section_stem,
+    solution_answers,
+    text_of,
+)
 from course.authoring.wrong_answers import stub_hints
 from course.core import notebooks
 from course.core.notebooks import EXERCISES, SOLUTIONS, section_of
@@ -144,9 +152,7 @@ def main(argv=None):
 def solved_stub(stem, replace=None):
     """The exercise stub of stem with the solution's answers in its answer cells, as a good
     student would fill it in; `replace` maps (exercise, slot) to other answer text."""
-    solution = notebooks.read(SOLUTIONS / f"{stem}.ipynb")
-    answers = {(ex, slot): solution.cells[i].source
-               for i, role, ex, slot in parts(solution, stem) if role == "answer"}
+    answers = solution_answers(stem)
     answers.update(replace or {})
     nb = notebooks.read(EXERCISES / f"{stem}.ipynb")
     for key, i in answer_slots(nb).items():

@@ -101,12 +101,6 @@ def stems_with_mutants():
     return [p.stem for p in notebooks.notebooks(SOLUTIONS) if mutants_path(p.stem).exists()]
 
 
-def answer_slots(stem):
-    """{(exercise, slot): answer source} of a solution."""
-    sol = notebooks.read(SOLUTIONS / f"{stem}.ipynb")
-    return {(ex, slot): sol.cells[i].source for i, role, ex, slot in anatomy.parts(sol, stem)
-            if role == "answer"}
-
 
 def load(stem):
     """The Suite of a section, validated against its solution."""
@@ -117,7 +111,7 @@ def load(stem):
         raise MutantFileError(f"{where}: top-level keys are mutants, alternatives, depends")
     sol = notebooks.read(SOLUTIONS / f"{stem}.ipynb")
     found = anatomy.exercises_of(sol, stem)
-    slots = answer_slots(stem)
+    slots = anatomy.solution_answers(stem)
 
     def entry(raw, number, mutant):
         here = f"{where}: {'mutants' if mutant else 'alternatives'}[{number}]"

@@ -50,9 +50,7 @@ def with_answers(stem, answers):
     """The exercise notebook of `stem` with answers[(exercise, slot)] in its answer cells
     (the solution's where `answers` has none, the stub's where it maps to None)."""
     nb = notebooks.read(EXERCISES / f"{stem}.ipynb")
-    solution = notebooks.read(SOLUTIONS / f"{stem}.ipynb")
-    solved = {(ex, slot): solution.cells[i].source
-              for i, role, ex, slot in anatomy.parts(solution, stem) if role == "answer"}
+    solved = anatomy.solution_answers(stem)
     for key, i in anatomy.answer_slots(nb).items():
         answer = answers.get(key, solved[key])
         if answer is not None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course.authoring import anatomy
-from course.authoring.wrong_answers import Entry, answer_slots, load, recorded_path
+from course.authoring.wrong_answers import Entry, load, recorded_path
 from course.core import notebooks
 from course.core.files import atomic_write
 from course.core.notebooks import EXERCISES
@@ -43,7 +43,7 @@ def rounds(suite, hosted=()):
 def submission(stem, entries):
     """The exercise stub answered with the solution, except the entries' answers."""
     stub = notebooks.read(EXERCISES / f"{stem}.ipynb")
-    answers = answer_slots(stem)
+    answers = anatomy.solution_answers(stem)
     for entry in entries:
         for slot, code in entry.answers.items():
             answers[(entry.exercise, slot)] = anatomy.replace_solution_blocks(answers[(entry.exercise, slot)], code)

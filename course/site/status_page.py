@@ -15,7 +15,6 @@ myst-nb's execution data (method, seconds, success) comes from its own collector
 
 import ast
 import datetime
-import os
 import platform
 import re
 import subprocess
@@ -25,6 +24,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from course.core import notebooks
 from course.core.notebooks import ROOT
+from course.execution import execution_cache
 from course.measure.bench import reference_rows
 
 SETUP_LINE = re.compile(r"profile (?P<profile>quick|full), torch \S+, device (?P<device>\S+)")
@@ -148,7 +148,7 @@ def environment():
     commit = git("rev-parse", "--short", "HEAD") or "unknown (not a git checkout)"
     if commit[0] != "u" and git("status", "--porcelain", "--untracked-files=no"):
         commit += " with uncommitted changes"
-    profile = os.environ.get("COURSE_PROFILE") or ("full" if torch.cuda.is_available() else "quick")
+    profile = execution_cache.profile()  # as the setup cell decides it
     return [("run profile for notebooks this build executes", profile),
             ("Python", platform.python_version()), ("PyTorch", torch.__version__), ("device", device),
             ("built", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
