@@ -12,7 +12,7 @@ import pytest
 from course import explorers
 from course.authoring import explorer_cell
 from course.core import notebooks
-from course.core.notebooks import CHAPTERS
+from course.core.notebooks import CHAPTERS, SOLUTIONS
 from course.explorers import Explorer, ExplorerMismatch
 
 matplotlib.use("Agg")
@@ -162,3 +162,11 @@ def test_no_chapter_shows_a_widget_that_only_works_in_a_kernel(path):
 
 def test_the_helper_cell_is_the_module():
     assert explorer_cell.SOURCE.endswith(open(explorers.__file__, encoding="utf-8").read().rstrip("\n"))
+
+
+def test_no_notebook_stores_widget_state():
+    """Nothing reads it: the site shows each explorer's precomputed HTML and a kernel draws
+    the live widget (course/execution/execute.py executes with store_widget_state=False)."""
+    stored = [p.name for folder in (CHAPTERS, SOLUTIONS) for p in notebooks.notebooks(folder)
+              if "widgets" in notebooks.read(p).metadata]
+    assert not stored, f"notebooks holding widget state: {stored}"

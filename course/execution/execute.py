@@ -52,14 +52,18 @@ def scratch_chapters(prefix="course-"):
 
 def run(nb, folder, profile, timeout=None):
     """Execute nb top to bottom in a fresh kernel working in folder, in a run profile; the
-    outputs and widget state go into nb. Raises one of FAILURES when it does not finish
+    outputs go into nb. Raises one of FAILURES when it does not finish
     (a timeout's message says which cell: course/checking/upstream.py)."""
     upstream.install_nbclient()  # no stall after a widget cell (jupyter/nbclient#312)
     os.environ["COURSE_PROFILE"] = profile
     NotebookClient(nb, timeout=timeout or CELL_TIMEOUT[profile], kernel_name="python3",
                    resources={"metadata": {"path": str(folder)}},
                    iopub_timeout=IOPUB_TIMEOUT, raise_on_iopub_timeout=True,
-                   record_timing=False, store_widget_state=True).execute()
+                   record_timing=False,
+                   # Not the widgets' state: the site shows the explorers' precomputed HTML
+                   # (text/html comes before widget views, _config.yml), and a kernel draws
+                   # live widgets, so the state would be some 20 kB per explorer read by nothing.
+                   store_widget_state=False).execute()
 
 
 def execute(path, profile="quick"):
