@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help system venv data bench smoke book book-instructor test test-portable warnings exercises stamp grade bench-grade colab-check stall-check spread clean
+.PHONY: help system venv data bench smoke book book-instructor test test-portable warnings exercises stamp grade bench-grade colab-check stall-check spread release clean
 
 help:
 	@echo "make book             set up, fetch data, build the site into _build/html"
@@ -23,6 +23,7 @@ help:
 	@echo "make data             fetch and verify Fashion-MNIST and the Kaggle CSVs into data/"
 	@echo "make exercises        regenerate exercises/ from solutions/"
 	@echo "make stamp            stamp the setup cell into every chapter and solution"
+	@echo "make release REPOSITORY=owner/name [BRANCH=main] [RELEASE=_build/release]  the student repository: no solutions, Colab buttons pointing at it"
 	@echo "make clean            remove _build/ and the execution cache"
 
 # Debian packages the tests need: bubblewrap sandboxes graded student code, Chromium
@@ -135,3 +136,12 @@ grade: venv data
 # submissions per minute and where one submission's seconds go. _build/bench-grade/.
 bench-grade: venv data
 	$(PY) -m course.grading.bench
+
+# The repository students get (chapters, exercise stubs, the site's sources; no solutions
+# and no hidden checks, which it checks), with every Colab button pointing at REPOSITORY.
+# Build the instructor's own site with COURSE_REPOSITORY=$(REPOSITORY) to point it there too.
+BRANCH ?= main
+RELEASE ?= _build/release
+release: venv
+	@test -n "$(REPOSITORY)" || (echo "usage: make release REPOSITORY=owner/name [BRANCH=main] [RELEASE=_build/release]"; exit 2)
+	$(PY) -m course release --repository $(REPOSITORY) --branch $(BRANCH) --out $(RELEASE)

@@ -8,6 +8,7 @@ COMMANDS = {
     "stamp": ("course.authoring.stamp", "stamp the setup cell into every chapter and solution"),
     "exercises": ("course.authoring.exercises", "write exercises/ from solutions/ (--check: compare only)"),
     "book": ("course.site.book", "student | instructor | preview [STEM ...]: build the site"),
+    "release": ("course.site.release", "--repository owner/name: the student repository, without solutions, into _build/release"),
     "grade": ("course.grading.cli", "grade <dir>/<student>/*.ipynb into grades.csv and feedback"),
     "bench": ("course.measure.bench", "[quick|full] [STEM ...]: execute chapters, record times and accuracies"),
     "mutants": ("course.measure.mutants_report", "[STEM ...]: grade the recorded wrong answers, record what they print"),

@@ -13,6 +13,7 @@ buttons point at the checkout's own GitHub repository and branch where it has on
 """
 
 import copy
+import os
 import re
 import subprocess
 import sys
@@ -69,12 +70,19 @@ def repository(root=ROOT):
     """{'url', 'slug' (owner/name), 'branch', 'source'}: the repository that the Colab
     buttons and the repository link point at, and where that came from.
 
-    A build from a clone of a GitHub repository (a fork, say) points at that repository
+    COURSE_REPOSITORY=owner/name[@branch] comes first: the instructor's private checkout
+    builds a site whose buttons open the student repository that `make release` wrote.
+    Then a build from a clone of a GitHub repository (a fork, say) points at that repository
     and the checked-out branch, so the buttons work without editing anything; otherwise
     _config.yml's `repository` is used (a placeholder until someone sets it)."""
     config = load_config()["repository"]
     found = checkout_repository(root)
-    if found:
+    chosen = os.environ.get("COURSE_REPOSITORY", "").strip()
+    if chosen:
+        slug, _, branch = chosen.partition("@")
+        slug, branch = slug.strip("/"), branch or config["branch"]
+        source = "from COURSE_REPOSITORY"
+    elif found:
         slug, branch = found["slug"], found["branch"] or config["branch"]
         source = f"from the checkout's git remote '{found['remote']}'"
         if not found["branch"]:
