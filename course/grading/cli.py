@@ -74,6 +74,8 @@ def grade_all(submissions, folder, out, jobs, limits, unsandboxed=False, schedul
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     gradebook.write_grades(outcomes, out / "grades.csv")
+    gradebook.write_lms(outcomes, out / "lms.csv")
+    gradebook.write_hand_graded(outcomes, out / "hand_graded.csv")
     return outcomes
 
 

@@ -5,6 +5,7 @@ import io
 import re
 from pathlib import Path
 
+from course.authoring.exercises import PROSE_STUB
 from course.core.files import atomic_write
 
 from .run import SEVERITY
@@ -64,6 +65,65 @@ def write_grades(outcomes, path):
     atomic_write(path, buffer.getvalue())
 
 
+def student_of(outcome):
+    """The student's id: the submission's folder name (submissions/<student>/<notebook>)."""
+    return outcome.submission.rpartition("/")[0] or outcome.submission
+
+
+def lms_rows(outcomes):
+    """(header, rows) of the gradebook for a learning-management system: one row per student,
+    one column per section with the auto-graded points; the column header gives the section's
+    auto-graded maximum, and hand-graded points are left to hand_graded.csv. A section the
+    student did not submit is empty, an invalid submission scores 0."""
+    sections, totals = {}, {}
+    for outcome in outcomes:
+        if not outcome.section:
+            continue
+        auto_max = sum(i["max_points"] for i in outcome.exercises.values() if not i["manual"])
+        sections[outcome.section] = max(sections.get(outcome.section, 0), auto_max)
+        points = sum(r["points"] for r in rows(outcome) if isinstance(r["points"], int))
+        mine = totals.setdefault(student_of(outcome), {})
+        mine[outcome.section] = max(mine.get(outcome.section, 0), points)
+    order = sorted(sections, key=lambda s: tuple(int(n) for n in s.split(".")))
+    header = ["Student", "SIS Login ID", "Section"] + [f"Section {s} auto-graded ({sections[s]} points)" for s in order]
+    body = [[student, student, ""] + [totals[student].get(s, "") for s in order] for student in sorted(totals)]
+    return header, body
+
+
+def write_lms(outcomes, path):
+    """lms.csv: lms_rows as CSV, every student-chosen cell made spreadsheet-safe."""
+    header, body = lms_rows(outcomes)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([spreadsheet_safe(v) for v in row] for row in body)
+    atomic_write(path, buffer.getvalue())
+
+
+HAND_GRADED = ["student", "submission", "section", "exercise", "max_points", "points", "answer"]
+
+
+def write_hand_graded(outcomes, path):
+    """hand_graded.csv: every exercise answered in prose, with the student's text beside an
+    empty points column for the instructor to fill in."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=HAND_GRADED, lineterminator="\n")
+    writer.writeheader()
+    for outcome in sorted(outcomes, key=lambda o: o.submission):
+        if outcome.invalid:
+            continue
+        for exercise, info in outcome.exercises.items():
+            if info["manual"]:
+                text = CONTROL.sub("", "\n\n".join(outcome.prose.get(exercise, []))).strip()
+                if text == PROSE_STUB.format(id=exercise):
+                    text = ""  # the stub's prompt, untouched
+                writer.writerow({k: spreadsheet_safe(v) for k, v in {
+                    "student": student_of(outcome), "submission": outcome.submission, "section": outcome.section,
+                    "exercise": exercise, "max_points": info["max_points"], "points": "",
+                    "answer": text or "(no answer)"}.items()})
+    atomic_write(path, buffer.getvalue())
+
+
 def longest_backtick_run(text):
     return max((len(run) for run in re.findall(r"`+", text)), default=0)
 
@@ -105,7 +165,8 @@ def feedback(outcome):
                      + ("" if info["manual"] else f" ({points}/{info['max_points']} points)"))
         lines.append("")
         if info["manual"]:
-            lines += ["Answered in prose: your instructor grades it by hand.", ""]
+            lines += [f"Graded by hand: your instructor reads your written answer and awards up to "
+                      f"{info['max_points']} points; they are not in the total above.", ""]
             continue
         if outcome.answer_problems.get(exercise) == "timeout":
             lines += ["Your answer cell ran past the time limit and was stopped.", ""]
