@@ -128,6 +128,18 @@ def _replay(lines):
     return ["print(" + repr(_PUBLIC.get(exercise, "True")) + ")\\n"]
 get_ipython().input_transformers_cleanup.append(_replay)
 ''',
+    # Every hidden check's code recorded as it runs, and printed by each later public check,
+    # whose failing output the feedback would quote: the hidden checks' inputs, for free.
+    "leak": '''
+_seen = []
+def _leak(lines):
+    if lines and lines[0].startswith("# Hidden check"):
+        _seen.append("".join(lines))
+    elif lines and lines[0].startswith("# Check") and _seen:
+        return ["print(chr(10).join(_seen))\\n"]
+    return lines
+get_ipython().input_transformers_cleanup.append(_leak)
+''',
     # Random inputs steered to constants: seeds ignored, draws fixed.
     "random": '''
 import random, numpy

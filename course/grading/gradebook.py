@@ -20,6 +20,10 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+AFTER_HIDDEN = ("Your output is not quoted here: this check runs after a hidden check, and what it "
+                "prints could carry that check's inputs. Run your notebook to see it.")
+
+
 def exercise_status(outcome, exercise):
     """(points, status) of one exercise of a graded submission."""
     info = outcome.exercises[exercise]
@@ -146,8 +150,9 @@ def quoted(text):
 
 
 def feedback(outcome):
-    """The student's feedback: what passed, and for failed public checks expected vs actual.
-    Hidden checks are reported by outcome alone, never by content or output. Where an
+    """The student's feedback: what passed, and for failed public checks expected vs actual
+    (the actual output only for checks that ran before any hidden check). Hidden checks are
+    reported by outcome alone, never by content or output. Where an
     exercise fails exactly as a recorded mutant does (its whole signature, course/grading/slips.py),
     the mutant's slip line is named: a sentence its author wrote, never check source or output."""
     lines = [f"# Feedback: {quoted(outcome.submission)}", ""]
@@ -159,6 +164,9 @@ def feedback(outcome):
     auto_max = sum(i["max_points"] for i in outcome.exercises.values() if not i["manual"])
     lines += [f"Section {outcome.section}: {total} of {auto_max} auto-graded points.", ""]
     slips = feedback_slips(outcome)
+    # Nothing that ran after the first hidden check is quoted: the student's code can rewrite
+    # any later cell (IPython's input transformers) to print what the hidden checks ran.
+    first_hidden = min((c.cell for c in outcome.checks if c.hidden), default=None)
     for exercise, info in outcome.exercises.items():
         points, status = exercise_status(outcome, exercise)
         lines.append(f"## Exercise {exercise}: {status}"
@@ -177,8 +185,11 @@ def feedback(outcome):
         for n, check in enumerate(public, 1):
             lines.append(f"- check {n} ({check.points} points): {check.status}")
             if check.status != "passed":
-                lines += ["", "  Expected output:", "", fenced(check.expected), "",
-                          "  Your output:", "", fenced(check.actual), ""]
+                lines += ["", "  Expected output:", "", fenced(check.expected), ""]
+                if first_hidden is not None and check.cell > first_hidden:
+                    lines += [f"  {AFTER_HIDDEN}", ""]
+                    continue
+                lines += ["  Your output:", "", fenced(check.actual), ""]
                 if check.difference:
                     lines += [f"  First difference: {quoted(check.difference)}", ""]
         for n, check in enumerate(hidden, 1):

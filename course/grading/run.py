@@ -30,6 +30,7 @@ class CheckResult:
     actual: str = ""
     message: str = ""
     difference: str = ""  # the first differing token, both values and the tolerance
+    cell: int = 0  # its position among the graded notebook's code cells (the order they ran in)
 
 
 @dataclass
@@ -184,7 +185,7 @@ def grade(path, submissions_root, limits, uid=None, unsandboxed=False, solutions
             exercise=check.exercise, points=check.points, hidden=check.hidden,
             status=classify(record), expected=check.expected,
             actual=(record or {}).get("actual", ""), message=last_line(record),
-            difference=(record or {}).get("difference", "")))
+            difference=(record or {}).get("difference", ""), cell=check.code_index))
     return outcome
 
 
