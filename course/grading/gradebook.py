@@ -24,6 +24,21 @@ AFTER_HIDDEN = ("Your output is not quoted here: this check runs after a hidden 
                 "prints could carry that check's inputs. Run your notebook to see it.")
 
 
+FOLLOWS = " (probably a consequence of your answer cell's error above)"
+
+
+def answer_error_lines(raised, first_hidden):
+    """The student's own error, before anything a check raised because of it; not quoted if
+    the answer cell ran after a hidden check (then its message could carry that check)."""
+    if first_hidden is not None and raised["cell"] > first_hidden:
+        return ["Your answer cell raised an error, so the checks below ran without it. (Its message "
+                "is not quoted: the cell ran after a hidden check. Run your notebook to see it.)", ""]
+    lines = ["Your answer cell raised an error, so the checks below ran without it:", "", fenced(raised["error"]), ""]
+    if raised["line"]:
+        lines += [f"It came from this line of your code: {quoted(raised['line'])}", ""]
+    return lines
+
+
 def exercise_status(outcome, exercise):
     """(points, status) of one exercise of a graded submission."""
     info = outcome.exercises[exercise]
@@ -178,18 +193,24 @@ def feedback(outcome):
             continue
         if outcome.answer_problems.get(exercise) == "timeout":
             lines += ["Your answer cell ran past the time limit and was stopped.", ""]
+        raised = outcome.answer_errors.get(exercise)
+        if raised:
+            lines += answer_error_lines(raised, first_hidden)
         for slip in slips.get(exercise, []):
             lines += [f"Likely slip: {slip}", "(Your answer fails these checks exactly as an answer with this mistake does.)", ""]
         public = [c for c in outcome.checks if c.exercise == exercise and not c.hidden]
         hidden = [c for c in outcome.checks if c.exercise == exercise and c.hidden]
         for n, check in enumerate(public, 1):
-            lines.append(f"- check {n} ({check.points} points): {check.status}")
+            lines.append(f"- check {n} ({check.points} points): {check.status}"
+                         + (FOLLOWS if raised and check.status == "error" else ""))
             if check.status != "passed":
                 lines += ["", "  Expected output:", "", fenced(check.expected), ""]
                 if first_hidden is not None and check.cell > first_hidden:
                     lines += [f"  {AFTER_HIDDEN}", ""]
                     continue
                 lines += ["  Your output:", "", fenced(check.actual), ""]
+                if check.status == "error" and check.line and not raised:
+                    lines += [f"  The error came from this line: {quoted(check.line)}", ""]
                 if check.difference:
                     lines += [f"  First difference: {quoted(check.difference)}", ""]
         for n, check in enumerate(hidden, 1):

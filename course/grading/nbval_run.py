@@ -10,6 +10,7 @@ nbval plugin, course/checking/nbval_plugin.py, which compares outputs as `make t
 
 import json
 import os
+import re
 import uuid
 
 from jupyter_client.manager import KernelManager
@@ -36,6 +37,23 @@ def pytest_configure(config):
     upstream.install_grader_kernels(IpcKernelManager)
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ARROW = re.compile(r"^-*>\s*(\d+)\s?(?P<code>.*)$")
+
+
+def notebook_line(traceback):
+    """The line of notebook code nearest the error: IPython's traceback marks each frame's
+    line with `---->`, and a frame in a cell starts `Cell In[n], line k`; the last such frame
+    is where the notebook's own code (the student's function, say) called what raised."""
+    line, in_cell = "", False
+    for text in ANSI.sub("", "\n".join(traceback)).splitlines():
+        if text.startswith(("Cell In[", "File ")):
+            in_cell = text.startswith("Cell In[")
+        elif in_cell and (m := ARROW.match(text)):
+            line = m["code"].strip()
+    return line[:200]
+
+
 def pytest_runtest_makereport(item, call):
     # A failed setup (the kernel did not start) counts for the cell, as does the call.
     if not hasattr(item, "cell_num") or call.when == "teardown" or (call.when == "setup" and call.excinfo is None):
@@ -46,10 +64,12 @@ def pytest_runtest_makereport(item, call):
         outcome, message = "skipped", ""
     else:
         outcome, message = "failed", str(call.excinfo.value)
-    errors = [o.get("ename", "") for o in item.test_outputs or [] if o.get("output_type") == "error"]
+    failures = [o for o in item.test_outputs or [] if o.get("output_type") == "error"]
+    errors = [o.get("ename", "") for o in failures]
     record = {"cell": item.cell_num, "outcome": outcome, "message": message[:4000],
               "actual": anatomy.text_of(item.test_outputs or [])[:4000],
               "error": errors[-1] if errors else "",  # the exception type the cell raised
+              "line": notebook_line(failures[-1].get("traceback", [])) if failures else "",
               "difference": "; ".join(getattr(item, "output_mismatches", None) or [])[:2000]}
     with open(os.environ["COURSE_GRADE_RESULTS"], "a", encoding="utf-8") as f:
         f.write(json.dumps(record) + "\n")

@@ -31,6 +31,7 @@ class CheckResult:
     message: str = ""
     difference: str = ""  # the first differing token, both values and the tolerance
     cell: int = 0  # its position among the graded notebook's code cells (the order they ran in)
+    line: str = ""  # for an error: the notebook code line nearest it (nbval_run.notebook_line)
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Outcome:
     answer_problems: dict = field(default_factory=dict)  # exercise -> status of its answer cell
     answers: dict = field(default_factory=dict)  # exercise -> answer_outcome() of its answer cells
     prose: dict = field(default_factory=dict)  # exercise -> the student's written answers
+    # exercise -> {error, line, cell} of its first answer cell that raised: the student's own error
+    answer_errors: dict = field(default_factory=dict)
     cells: dict = field(default_factory=dict)  # code cell number -> record, for tests
     seconds: float = 0.0  # wall time of the nbval run (the mutation suite's timings)
 
@@ -179,13 +182,20 @@ def grade(path, submissions_root, limits, uid=None, unsandboxed=False, solutions
         outcome.answers[ex] = answer_outcome([records.get(c) for c in cells])
         if outcome.answers[ex] == "timeout":
             outcome.answer_problems[ex] = "timeout"
+        raised = next((c for c in cells if classify(records.get(c)) == "error"), None)
+        if raised is not None:
+            record = records[raised]
+            error = [line for line in record.get("actual", "").splitlines() if line.strip()]
+            outcome.answer_errors[ex] = {"error": error[-1] if error else record.get("error", ""),
+                                         "line": record.get("line", ""), "cell": raised}
     for check in assembled.checks:
         record = records.get(check.code_index)
         outcome.checks.append(CheckResult(
             exercise=check.exercise, points=check.points, hidden=check.hidden,
             status=classify(record), expected=check.expected,
             actual=(record or {}).get("actual", ""), message=last_line(record),
-            difference=(record or {}).get("difference", ""), cell=check.code_index))
+            difference=(record or {}).get("difference", ""), cell=check.code_index,
+            line=(record or {}).get("line", "")))
     return outcome
 
 
