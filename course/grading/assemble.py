@@ -48,6 +48,8 @@ class Assembled:
     checks: list = field(default_factory=list)
     answer_code_index: dict = field(default_factory=dict)  # exercise -> [Cell N of its answers]
     answers_text: dict = field(default_factory=dict)  # exercise -> student's prose answers
+    added: list = field(default_factory=list)  # [(Cell N, first line)] of code cells the student added
+    skipped: list = field(default_factory=list)  # [(first line, why)] of added cells not run
 
 
 def read_submission(path):
@@ -122,20 +124,90 @@ def find_answer(submission, stub, stub_index, exercise, slot):
     return None
 
 
+def added_cells(submission, stub):
+    """{student's answer cell or None: [code cells the student added after it]}: code cells
+    that are no cell of the stub (no course metadata, no stub cell's id, not a stub cell's
+    text). None holds those above the student's first answer cell."""
+    ids = {c.get("id") for c in stub.cells}
+    texts = {c.source.strip() for c in stub.cells}
+    added, after = {}, None
+    for cell in submission.cells:
+        role = cell.get("metadata", {}).get("course", {})
+        if isinstance(role, dict) and role.get("role") == "answer":
+            after = id(cell)
+        elif (cell.cell_type == "code" and not role and cell.get("id") not in ids
+              and cell.source.strip() and cell.source.strip() not in texts):
+            added.setdefault(after, []).append(cell)
+    return added
+
+
+def with_added_cells(solution, placed, added):
+    """The solution's cells with the student's added cells after the answer cell they follow
+    in the submission (those above every answer: before the first answer cell)."""
+    cells, first_answer = [], min(placed, default=None)
+    for i, cell in enumerate(solution.cells):
+        if i == first_answer:
+            cells += [new_added_cell(c) for c in added.get(None, [])]
+        cells.append(cell)
+        if i in placed:
+            cells += [new_added_cell(c) for c in added.get(placed[i], [])]
+    solution.cells = cells
+    return solution
+
+
+def first_line(cell):
+    return cell.source.strip().splitlines()[0][:80]
+
+
+def not_runnable(cell):
+    """Why an added cell is not run ('' when it runs): one that reads as a check or a solution
+    block would be graded as one (a check of its own with an empty expected output)."""
+    if anatomy.check_header(cell) or cell.source.lstrip().startswith(("# Check", "# Hidden check")):
+        return "it starts like a check cell, and only the exercise's own checks are graded"
+    if anatomy.has_solution(cell):
+        return "it holds a BEGIN SOLUTION marker, which only the exercise's answer cells may hold"
+    return ""
+
+
+def new_added_cell(cell):
+    # Its output is the student's business, as an answer cell's is; it is marked so that the
+    # feedback can name it.
+    return nbformat.v4.new_code_cell(cell.source, metadata={"tags": ["nbval-ignore-output"], "course_added": True})
+
+
 def assemble(submission, solution_path, section):
-    """The graded notebook for a parsed submission."""
+    """The graded notebook for a parsed submission. Code cells the student added run where
+    the student put them: after the answer cell they follow (instructors.md)."""
     solution = notebooks.read(solution_path)
     where = f"solutions/{Path(solution_path).name}"
     stub = exercises.generate(solution, where)
     stub_index = anatomy.answer_slots(stub)
+    placed = {}  # solution cell index -> id() of the student's cell answering it
+    for i, role, ex, extra in anatomy.parts(solution, where):
+        if role == "answer":
+            theirs = find_answer(submission, stub, stub_index[(ex, extra)], ex, extra)
+            solution.cells[i].source = theirs.source if theirs is not None else stub.cells[stub_index[(ex, extra)]].source
+            if theirs is not None:
+                placed[i] = id(theirs)
+    extra_cells, skipped = {}, []
+    for after, cells in added_cells(submission, stub).items():
+        for cell in cells:
+            why = not_runnable(cell)
+            if why:
+                skipped.append((first_line(cell), why))
+            else:
+                extra_cells.setdefault(after, []).append(cell)
+    if extra_cells:
+        solution = with_added_cells(solution, placed, extra_cells)
     result = Assembled(notebook=solution, section=section, solution=Path(solution_path),
                        exercises=anatomy.exercises_of(solution, where))
     positions = code_positions(solution)
+    result.skipped = skipped
+    result.added = [(positions[i], first_line(c)) for i, c in enumerate(solution.cells)
+                    if c.get("metadata", {}).get("course_added")]
     for i, role, ex, extra in anatomy.parts(solution, where):
         cell = solution.cells[i]
         if role == "answer":
-            theirs = find_answer(submission, stub, stub_index[(ex, extra)], ex, extra)
-            cell.source = theirs.source if theirs is not None else stub.cells[stub_index[(ex, extra)]].source
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
                 # The answer's own output is the student's business; only checks are compared.

@@ -27,6 +27,27 @@ AFTER_HIDDEN = ("Your output is not quoted here: this check runs after a hidden 
 FOLLOWS = " (probably a consequence of your answer cell's error above)"
 
 
+def added_cell_lines(outcome):
+    """What happened to the code cells the student added: they run where they were put."""
+    if not outcome.added and not outcome.skipped:
+        return []
+    first_hidden = min((c.cell for c in outcome.checks if c.hidden), default=None)
+    lines = [f"Cells you added: {len(outcome.added)} ran where you put them"
+             + (f", {len(outcome.skipped)} did not run" if outcome.skipped else "") + "."]
+    for added in outcome.added:
+        if added["status"] == "passed":
+            continue
+        if first_hidden is not None and added["cell"] > first_hidden:
+            lines.append(f"- the cell starting {quoted(added['first_line'])} raised an error (not quoted: it ran "
+                         "after a hidden check; run your notebook to see it)")
+        else:
+            lines.append(f"- the cell starting {quoted(added['first_line'])} {'raised' if added['status'] == 'error' else 'ended with'}: "
+                         f"{quoted(added['error'] or added['status'])}")
+    for line, why in outcome.skipped:
+        lines.append(f"- the cell starting {quoted(line)} did not run: {why}")
+    return lines + [""]
+
+
 def answer_error_lines(raised, first_hidden):
     """The student's own error, before anything a check raised because of it; not quoted if
     the answer cell ran after a hidden check (then its message could carry that check)."""
@@ -179,6 +200,7 @@ def feedback(outcome):
     auto_max = sum(i["max_points"] for i in outcome.exercises.values() if not i["manual"])
     lines += [f"Section {outcome.section}: {total} of {auto_max} auto-graded points.", ""]
     slips = feedback_slips(outcome)
+    lines += added_cell_lines(outcome)
     # Nothing that ran after the first hidden check is quoted: the student's code can rewrite
     # any later cell (IPython's input transformers) to print what the hidden checks ran.
     first_hidden = min((c.cell for c in outcome.checks if c.hidden), default=None)

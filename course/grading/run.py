@@ -47,6 +47,8 @@ class Outcome:
     prose: dict = field(default_factory=dict)  # exercise -> the student's written answers
     # exercise -> {error, line, cell} of its first answer cell that raised: the student's own error
     answer_errors: dict = field(default_factory=dict)
+    added: list = field(default_factory=list)  # [{cell, first_line, status, error}] of cells the student added
+    skipped: list = field(default_factory=list)  # [(first line, why)] of added cells not run
     cells: dict = field(default_factory=dict)  # code cell number -> record, for tests
     seconds: float = 0.0  # wall time of the nbval run (the mutation suite's timings)
 
@@ -188,6 +190,12 @@ def grade(path, submissions_root, limits, uid=None, unsandboxed=False, solutions
             error = [line for line in record.get("actual", "").splitlines() if line.strip()]
             outcome.answer_errors[ex] = {"error": error[-1] if error else record.get("error", ""),
                                          "line": record.get("line", ""), "cell": raised}
+    outcome.skipped = assembled.skipped
+    for cell, line in assembled.added:
+        record = records.get(cell) or {}
+        error = [text for text in record.get("actual", "").splitlines() if text.strip()]
+        outcome.added.append({"cell": cell, "first_line": line, "status": classify(records.get(cell)),
+                              "error": error[-1] if error else ""})
     for check in assembled.checks:
         record = records.get(check.code_index)
         outcome.checks.append(CheckResult(
