@@ -49,3 +49,4 @@ def instructor_site():
 
 
 from tests.grading_batch import graded  # noqa: E402,F401  (one graded batch for the grading tests)
+from tests.site_browsing import browser, site_url  # noqa: E402,F401  (one server and browser for the site tests)

@@ -7,11 +7,8 @@ status page, each explorer before and after each of its controls moves, and ever
 saved under _build/screenshots/ (or COURSE_SCREENSHOTS) for a person to look at.
 """
 
-import functools
-import http.server
 import os
 import re
-import threading
 import urllib.parse
 from pathlib import Path
 
@@ -21,60 +18,10 @@ from course.authoring import explorer_cell
 from course.core import notebooks
 from course.core.notebooks import ROOT
 from course.site import book
+from tests.site_browsing import visit
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-quic"]
 SCREENSHOTS = Path(os.environ.get("COURSE_SCREENSHOTS", ROOT / "_build" / "screenshots"))
 PAGES = ["index", *book.toc_files(book.load_toc())]
-
-
-@pytest.fixture(scope="session")
-def site_url(student_site):
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    handler = functools.partial(Quiet, directory=str(student_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make system` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
-            headless=True, args=FLAGS, viewport={"width": 1280, "height": 900})
-        yield context
-        context.close()
-
-
-def visit(browser, url):
-    """Open a page; returns (page, console errors). Waits for MathJax and widgets."""
-    page = browser.new_page()
-    errors = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
-    # The site works offline: anything fetched from another host (a CDN) is an error.
-    site = urllib.parse.urlparse(url).netloc
-    page.on("request", lambda r: errors.append(f"external request: {r.url}")
-            if urllib.parse.urlparse(r.url).scheme in ("http", "https")
-            and urllib.parse.urlparse(r.url).netloc != site else None)
-    page.goto(url, wait_until="load")
-    page.wait_for_function("() => !window.MathJax || !window.MathJax.startup || window.MathJax.startup.promise")
-    page.evaluate("() => window.MathJax && window.MathJax.startup ? window.MathJax.startup.promise : null")
-    if page.locator("script[type='application/vnd.jupyter.widget-view+json']").count():
-        page.wait_for_selector(".jupyter-widgets", timeout=15000)
-    return page, errors
 
 
 def stored_outputs(entry):

@@ -1,0 +1,137 @@
+"""The site as readers meet it on a phone (375 px), a tablet or half-width window (768 px)
+and a laptop (1280 px), by mouse, touch and keyboard.
+
+These tests use the session's one build of the student site and its one browser
+(tests/site_browsing.py). Screenshots at 375 px go to _build/screenshots/ (or
+COURSE_SCREENSHOTS) for a person to look at.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from course.notebooks import ROOT
+from tests.site_browsing import visit
+
+SCREENSHOTS = Path(os.environ.get("COURSE_SCREENSHOTS", ROOT / "_build" / "screenshots"))
+WIDTHS = [375, 768, 1280]
+CHAPTER = "chapters/2_1_data_manipulation.html"
+# The width from which the theme shows the site's contents beside the page, and the page's
+# own contents ("Contents", on this page) beside it too; below them, each is a dialog.
+SIDEBAR_FROM, PAGE_TOC_FROM = 992, 1200
+
+
+def tap(page, locator=None, point=None):
+    """A finger's tap on the element (at its centre) or at a point of the window: touch
+    events, from which Chromium makes the click, as on a phone."""
+    if locator is not None:
+        box = locator.bounding_box()
+        point = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 1})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": point[0], "y": point[1]}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+def tab_to(page, locator, limit=400):
+    """Press Tab from the top of the page until the element has the focus, as a keyboard
+    reader reaches it (on a wide window, past every link of the site's contents); fails if
+    it cannot be reached."""
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if locator.evaluate("e => e === document.activeElement"):
+            return
+    pytest.fail(f"{limit} presses of Tab never reached {locator}")
+
+
+def press(page, how, button):
+    """Activate a button by mouse, touch or keyboard."""
+    if how == "mouse":
+        button.click()
+    elif how == "touch":
+        tap(page, button)
+    else:
+        tab_to(page, button)
+        page.keyboard.press("Enter")
+    page.wait_for_timeout(350)  # the theme's open and close transitions
+
+
+def dismiss(page, how, dialog):
+    """Close an open dialog as a reader would: a click or tap beside it, or Escape."""
+    box = dialog.bounding_box()
+    width = page.viewport_size["width"]
+    # Beside the dialog: the middle of the wider strip of page it leaves uncovered.
+    left, right = box["x"], width - box["x"] - box["width"]
+    x = left / 2 if left > right else width - right / 2
+    if how == "mouse":
+        page.mouse.click(x, 400)
+    elif how == "touch":
+        tap(page, point=(x, 400))
+    else:
+        page.keyboard.press("Escape")
+    page.wait_for_timeout(350)
+
+
+def in_view(locator):
+    """The element is shown, inside the window (not pushed off-screen)."""
+    if not locator.is_visible():
+        return False
+    box = locator.bounding_box()
+    width = locator.page.viewport_size["width"]
+    return box is not None and box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= width + 1
+
+
+@pytest.mark.parametrize("how", ["mouse", "touch", "keyboard"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_contents_open_and_close_again(browser, site_url, width, how):
+    """The ☰ button shows the site's contents (a link to another chapter can be followed)
+    and they go away again; below 1200 px the "Contents" button does the same for the
+    page's own sections. Narrow windows show each as a dialog, closed by a click or tap
+    beside it or by Escape, after which the keyboard focus is back on its button."""
+    page, errors = visit(browser, site_url + CHAPTER, width=width)
+    try:
+        other_chapter = page.locator("nav.bd-docs-nav a", has_text="4.6 Generalization in Classification")
+        toggle = page.locator("button.primary-toggle:visible")
+        assert toggle.count() == 1, f"{width} px: {toggle.count()} visible ☰ buttons"
+        if width >= SIDEBAR_FROM:
+            assert in_view(other_chapter), f"{width} px: the contents are not beside the page"
+            press(page, how, toggle)
+            assert not other_chapter.is_visible(), f"{width} px, {how}: ☰ did not hide the contents"
+            press(page, how, toggle)
+            assert in_view(other_chapter), f"{width} px, {how}: ☰ did not bring the contents back"
+        else:
+            assert not other_chapter.is_visible()
+            dialog = page.locator("#pst-primary-sidebar-modal")
+            press(page, how, toggle)
+            assert dialog.evaluate("d => d.open"), f"{width} px, {how}: ☰ opened nothing"
+            assert in_view(other_chapter), f"{width} px, {how}: the contents opened but show no chapter"
+            if width == 375 and how == "mouse":
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SCREENSHOTS / "contents_open_375.png"))
+            dismiss(page, how, dialog)
+            assert not dialog.evaluate("d => d.open"), f"{width} px, {how}: the contents did not close"
+            assert not other_chapter.is_visible()
+            if how == "keyboard":
+                assert toggle.evaluate("b => b === document.activeElement"), (
+                    f"{width} px: after Escape the focus is not back on ☰")
+
+        section = page.locator("#pst-page-toc-nav a").first
+        contents = page.locator("button.secondary-toggle:visible")
+        if width >= PAGE_TOC_FROM:
+            assert in_view(section), f"{width} px: the page's contents are not beside it"
+        else:
+            assert contents.count() == 1, f"{width} px: {contents.count()} visible Contents buttons"
+            dialog = page.locator("#pst-secondary-sidebar-modal")
+            press(page, how, contents)
+            assert dialog.evaluate("d => d.open"), f"{width} px, {how}: Contents opened nothing"
+            assert in_view(section), f"{width} px, {how}: Contents opened but shows no section"
+            dismiss(page, how, dialog)
+            assert not dialog.evaluate("d => d.open"), f"{width} px, {how}: Contents did not close"
+            if how == "keyboard":
+                assert contents.evaluate("b => b === document.activeElement")
+        assert not errors, errors[:5]
+    finally:
+        page.close()
