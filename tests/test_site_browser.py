@@ -18,6 +18,7 @@ from course.authoring import explorer_cell
 from course.core import notebooks
 from course.core.notebooks import ROOT
 from course.site import book
+from tests import site_checks
 from tests.site_browsing import visit
 
 SCREENSHOTS = Path(os.environ.get("COURSE_SCREENSHOTS", ROOT / "_build" / "screenshots"))
@@ -82,6 +83,7 @@ def test_page_reads_well(browser, site_url, entry):
         assert not errors, f"{entry}: console errors: {errors[:5]}"
         text = page.inner_text("article")
         assert "$$" not in text, f"{entry}: raw $$ left in the text"
+        assert not (found := site_checks.raw_tex(page)), f"{entry}: {found[:5]}"
         source = (ROOT / f"{entry}.ipynb") if (ROOT / f"{entry}.ipynb").exists() else ROOT / f"{entry}.md"
         if re.search(r"\$[^$\s][^$]*\$", without_code(source.read_text(encoding="utf-8"))):
             assert page.locator("mjx-container").count() > 0, f"{entry}: math not typeset"
