@@ -1,6 +1,6 @@
 """Checks of one open page of the built site, for the browser tests to run on every page in
-the single visit they already make: TeX that MathJax left unrendered, images whose
-alternative text is a file path, and axe-core's accessibility rules.
+the single visit they already make: TeX that MathJax left unrendered and images whose
+alternative text is a file path.
 
 Each returns a list of findings in words (empty when the page passes), so that a failing
 test names what a reader would meet and where.
@@ -28,3 +28,17 @@ _RAW_TEX = r"""() => {
 def raw_tex(page):
     """Pieces of shown text (outside code) that hold a TeX delimiter or command."""
     return [f"raw TeX: {text!r}" for text in page.evaluate(_RAW_TEX)]
+
+
+# An image's alternative text that is missing, empty, or a file name or path: what a screen
+# reader would read out instead of what the figure shows.
+_PATH_ALTS = r"""() => Array.from(document.querySelectorAll("main img")).map(img => {
+  const alt = img.getAttribute("alt");
+  const path = alt === null || !alt.trim() || /\.(png|svg|jpe?g|gif|webp)\b|^\.{0,2}\/|_images\//i.test(alt);
+  return path ? (alt === null ? "(no alt) " : alt) + " <- " + img.getAttribute("src").slice(0, 60) : null;
+}).filter(Boolean)"""
+
+
+def path_alts(page):
+    """Images whose alternative text is missing, empty or a file path."""
+    return [f"image without a description: {text}" for text in page.evaluate(_PATH_ALTS)]
