@@ -135,3 +135,70 @@ def test_the_contents_open_and_close_again(browser, site_url, width, how):
         assert not errors, errors[:5]
     finally:
         page.close()
+
+
+# What the reader sees on an explorer in the page's current mode: each control's colour
+# scheme and whether the background it sits on (the first opaque one up the tree) is light,
+# and each piece of text's contrast with its background (WCAG's ratio of luminances).
+_EXPLORER_COLOURS = r"""explorer => {
+  const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => [r, g, b].map(v => v / 255)
+    .map(v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4))
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const behind = el => {
+    for (let node = el; node; node = node.parentElement) {
+      const c = rgb(getComputedStyle(node).backgroundColor);
+      if (c.length === 3 || c[3] > 0.5) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const contrast = el => {
+    const a = luminance(rgb(getComputedStyle(el).color).slice(0, 3)), b = luminance(behind(el));
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  };
+  return {
+    controls: Array.from(explorer.querySelectorAll("[data-control]")).map(c =>
+      [c.dataset.control, getComputedStyle(c).colorScheme, luminance(behind(c.parentElement)) > 0.4]),
+    text: Array.from(explorer.querySelectorAll("label, output, .course-explorer-fixed, .course-explorer-state pre"))
+      .filter(el => el.getClientRects().length).map(el => [el.textContent.trim().slice(0, 30), contrast(el)]),
+  };
+}"""
+
+
+def explorer_pages():
+    from tests.test_site_browser import explorer_pages as pages
+
+    return pages()
+
+
+@pytest.mark.parametrize("entry", explorer_pages())
+def test_explorers_speak_values_and_suit_both_colour_modes(browser, site_url, entry):
+    """Each slider tells a screen reader the value it shows (with its unit), not its
+    position, before and after it moves; in light and dark mode every control is drawn for
+    the background it sits on and its text keeps a contrast of at least 4.5."""
+    page, errors = visit(browser, site_url + f"{entry}.html")
+    try:
+        explorer = page.locator(".course-explorer").first
+        for slider in explorer.locator("input[type=range]").all():
+            for step in (None, "ArrowRight" if slider.evaluate("s => s.value !== s.max") else "ArrowLeft"):
+                if step:
+                    slider.focus()
+                    page.keyboard.press(step)
+                shown = slider.evaluate("s => s.parentNode.querySelector('output').textContent")
+                spoken = slider.get_attribute("aria-valuetext") or ""
+                assert spoken.split(" ")[0] == shown, (
+                    f"{entry}: slider {slider.get_attribute('data-control')} shows {shown!r} but says {spoken!r}")
+        if entry == "chapters/7_3_padding_and_stride":  # a value with a unit
+            assert explorer.locator("input[data-control='padding']").get_attribute("aria-valuetext").endswith(" pixels")
+        for mode in ("light", "dark"):
+            page.evaluate(f"() => {{ document.documentElement.dataset.theme = '{mode}'; }}")
+            seen = explorer.evaluate(_EXPLORER_COLOURS)
+            for name, scheme, light in seen["controls"]:
+                wanted = "light" if light else "dark"
+                assert (scheme if scheme != "normal" else "light") == wanted, (
+                    f"{entry}, {mode} mode: control {name} drawn for a {scheme} background on a {wanted} one")
+            for text, ratio in seen["text"]:
+                assert ratio >= 4.5, f"{entry}, {mode} mode: {text!r} has contrast {ratio:.1f}"
+        assert not errors, errors[:5]
+    finally:
+        page.close()
