@@ -76,11 +76,20 @@ def without_code(text):
     return re.sub(r"`[^`]*`", "", re.sub(r"```.*?```", "", text, flags=re.S))
 
 
+# What a chapter's first view may transfer (gzip-compressed, as a static host serves it):
+# little enough to start reading soon on a slow mobile link.
+FIRST_VIEW_BYTES = 1_000_000
+
+
 @pytest.mark.parametrize("entry", PAGES)
 def test_page_reads_well(browser, site_url, entry):
-    page, errors = visit(browser, site_url + f"{entry}.html")
+    page, errors = visit(browser, site_url + f"{entry}.html", first_view=entry.startswith("chapters/"))
     try:
         assert not errors, f"{entry}: console errors: {errors[:5]}"
+        if entry.startswith("chapters/"):
+            sent = sum(page.transferred.values())
+            heaviest = sorted(page.transferred.items(), key=lambda kv: -kv[1])[:3]
+            assert sent < FIRST_VIEW_BYTES, f"{entry}: first view transfers {sent:,} bytes; most: {heaviest}"
         text = page.inner_text("article")
         assert "$$" not in text, f"{entry}: raw $$ left in the text"
         assert not (found := site_checks.raw_tex(page)), f"{entry}: {found[:5]}"
@@ -116,9 +125,11 @@ def explorer_pages():
 
 
 def shown_state(explorer):
-    """The state the reader sees: its key and its content."""
+    """The state the reader sees: its key and its content (its figures loaded: they load
+    when a state is first shown)."""
     state = explorer.locator(".course-explorer-state:not([hidden])")
     assert state.count() == 1, f"{state.count()} states shown at once"
+    state.evaluate("s => Promise.all(Array.from(s.querySelectorAll('img')).map(i => i.decode().catch(() => null)))")
     return state.get_attribute("data-state"), state.inner_html()
 
 
