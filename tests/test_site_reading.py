@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from course.notebooks import ROOT
+from course.core.notebooks import ROOT
 from tests.site_browsing import visit
 
 SCREENSHOTS = Path(os.environ.get("COURSE_SCREENSHOTS", ROOT / "_build" / "screenshots"))
