@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help system venv data bench smoke book book-instructor test test-portable warnings exercises stamp grade bench-grade colab-check stall-check spread release clean
+.PHONY: help system venv data axe bench smoke book book-instructor test test-portable warnings exercises stamp grade bench-grade colab-check stall-check spread release clean
 
 help:
 	@echo "make book             set up, fetch data, build the site into _build/html"
@@ -21,6 +21,7 @@ help:
 	@echo "make spread NB=chapters/x.ipynb [BY=nudge|seed] [SPREAD_RUNS=4]  how far its trained figures move on other trajectories"
 	@echo "make stall-check [RUNS=100] [MINUTES=m] [JOBS=1]  execute the widget chapters many times; any stall?"
 	@echo "make data             fetch and verify Fashion-MNIST and the Kaggle CSVs into data/"
+	@echo "make axe              install axe-core (npm) for the browser tests' accessibility checks"
 	@echo "make exercises        regenerate exercises/ from solutions/"
 	@echo "make stamp            stamp the setup cell into every chapter and solution"
 	@echo "make release REPOSITORY=owner/name [BRANCH=main] [RELEASE=_build/release]  the student repository: no solutions, Colab buttons pointing at it"
@@ -28,11 +29,13 @@ help:
 
 # Debian packages the tests need: bubblewrap sandboxes graded student code, Chromium
 # renders the built site for the browser tests, graphviz's `dot` draws the architecture
-# figures when notebooks execute.
+# figures when notebooks execute, npm installs axe-core (`make axe`). npm counts as
+# present when the command is, whichever package brought it.
 SYSTEM_PACKAGES := bubblewrap chromium graphviz
 system:
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -z "$$missing" ]; then echo "system: $(SYSTEM_PACKAGES) installed"; \
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done; \
+	  command -v npm >/dev/null || echo npm); \
+	if [ -z "$$missing" ]; then echo "system: $(SYSTEM_PACKAGES) npm installed"; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get install -y -q $$missing || { apt-get update -q && apt-get install -y -q $$missing; }; \
 	else echo "system: please install: sudo apt-get install $$missing"; exit 1; fi
 
@@ -48,6 +51,19 @@ venv:
 data: venv
 	$(PY) -m course data
 
+# axe-core, the accessibility engine the browser tests run on every page of the site
+# (tests/site_checks.py injects it from here: the pages fetch nothing from outside), from the
+# npm registry at this version; reinstalled only when the version changes.
+AXE_VERSION := 4.14.1
+AXE_DIR := _build/axe-core
+axe:
+	@if grep -qs '"version": "$(AXE_VERSION)"' $(AXE_DIR)/node_modules/axe-core/package.json; then \
+	  echo "axe: axe-core $(AXE_VERSION) in $(AXE_DIR)"; \
+	else \
+	  npm install --prefix $(AXE_DIR) --no-save --no-package-lock --no-audit --no-fund --ignore-scripts \
+	    axe-core@$(AXE_VERSION); \
+	fi
+
 book: system venv data
 	$(PY) -m course book student
 	@echo "open _build/html/index.html"
@@ -56,7 +72,7 @@ book-instructor: system venv data
 	$(PY) -m course book instructor
 	@echo "open _build/instructor/_build/html/index.html"
 
-test: system venv data
+test: system venv data axe
 	$(PY) -m pytest
 
 # How far a notebook's trained figures move when training takes another trajectory (the

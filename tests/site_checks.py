@@ -1,10 +1,24 @@
 """Checks of one open page of the built site, for the browser tests to run on every page in
-the single visit they already make: TeX that MathJax left unrendered and images whose
-alternative text is a file path.
+the single visit they already make: TeX that MathJax left unrendered, images whose
+alternative text is a file path, and axe-core's accessibility rules.
 
 Each returns a list of findings in words (empty when the page passes), so that a failing
 test names what a reader would meet and where.
 """
+
+import functools
+
+import pytest
+
+from course.notebooks import ROOT
+
+# axe-core, installed from the npm registry at the version the Makefile pins (`make axe`,
+# part of `make test`), and injected into each page from this file: no network.
+AXE = ROOT / "_build" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
+# Every serious or critical finding fails, and these whatever axe rates them: the ones the
+# site had (issue 35), so that none comes back.
+AXE_IMPACTS = ("serious", "critical")
+AXE_ALWAYS = ("summary-name", "label-content-name-mismatch", "region", "empty-table-header")
 
 # Text the reader sees, outside code and rendered math, that still holds TeX: a dollar sign
 # (not one before a digit: a price), a \( \) \[ \] delimiter, or a command such as
@@ -42,3 +56,21 @@ _PATH_ALTS = r"""() => Array.from(document.querySelectorAll("main img")).map(img
 def path_alts(page):
     """Images whose alternative text is missing, empty or a file path."""
     return [f"image without a description: {text}" for text in page.evaluate(_PATH_ALTS)]
+
+
+@functools.lru_cache(maxsize=1)
+def _axe_source():
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make axe` installs axe-core (npm, from Debian's npm package)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe(page):
+    """axe-core's violations on the page that fail the site: rule, impact, how many
+    elements, and the first few of them."""
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(content=_axe_source())
+    violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"]}))
+        .violations.map(v => [v.id, v.impact, v.nodes.map(n => n.target.join(" "))])""")
+    return [f"axe {rule} ({impact}) on {len(targets)}: {targets[:3]}" for rule, impact, targets in violations
+            if impact in AXE_IMPACTS or rule in AXE_ALWAYS]

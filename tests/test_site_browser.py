@@ -94,6 +94,7 @@ def test_page_reads_well(browser, site_url, entry):
         assert "$$" not in text, f"{entry}: raw $$ left in the text"
         assert not (found := site_checks.raw_tex(page)), f"{entry}: {found[:5]}"
         assert not (found := site_checks.path_alts(page)), f"{entry}: {found[:5]}"
+        assert not (found := site_checks.axe(page)), f"{entry}: {found}"
         source = (ROOT / f"{entry}.ipynb") if (ROOT / f"{entry}.ipynb").exists() else ROOT / f"{entry}.md"
         if re.search(r"\$[^$\s][^$]*\$", without_code(source.read_text(encoding="utf-8"))):
             assert page.locator("mjx-container").count() > 0, f"{entry}: math not typeset"

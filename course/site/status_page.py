@@ -201,7 +201,7 @@ def fill_placeholders(app, doctree, docname):
         classes=["course-status"])
     summary_list = nodes.bullet_list()
     summary_list += [nodes.list_item("", nodes.paragraph(text=line)) for line in summary(rows)]
-    env_table = table(["", ""], environment(), classes=["course-environment"])
+    env_table = table(["setting", "value"], environment(), classes=["course-environment"])
     for placeholder in placeholders:
         placeholder.replace_self([summary_list.deepcopy(), chapters.deepcopy(),
                                   nodes.rubric(text="Environment"), env_table.deepcopy()])
