@@ -6,7 +6,9 @@ These tests use the session's one build of the student site and its one browser
 COURSE_SCREENSHOTS) for a person to look at.
 """
 
+import html
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -199,6 +201,42 @@ def test_explorers_speak_values_and_suit_both_colour_modes(browser, site_url, en
                     f"{entry}, {mode} mode: control {name} drawn for a {scheme} background on a {wanted} one")
             for text, ratio in seen["text"]:
                 assert ratio >= 4.5, f"{entry}, {mode} mode: {text!r} has contrast {ratio:.1f}"
+        assert not errors, errors[:5]
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_status_page_reads_on_a_phone_and_a_laptop(browser, site_url, student_site, width):
+    """No sideways scrolling of the page (a table too wide scrolls in its own box), rows of
+    a line or two instead of paragraphs, a summary that says what is compared with what, run
+    names a reader understands, and each model's figure the one its chapter page prints."""
+    page, errors = visit(browser, site_url + "status.html", width=width)
+    try:
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
+        for table in page.locator("article table").all():
+            fits, scrolls = table.evaluate("""t => [t.scrollWidth <= t.parentElement.clientWidth + 1,
+                ['auto', 'scroll'].includes(getComputedStyle(t.parentElement).overflowX)]""")
+            assert fits or scrolls, f"{width} px: a table overflows without a scroll box of its own"
+        lines = 2 if width >= 1000 else 4
+        line = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('table.course-status td')).lineHeight)")
+        for row in page.locator("table.course-status tbody tr").all():
+            height = row.bounding_box()["height"]
+            assert height <= lines * line + 16, f"{width} px: a row {height:.0f} px high: {row.inner_text()[:80]!r}"
+        text = page.inner_text("article")
+        assert re.search(r"(quick|full) profile: validation accuracy against the book's", text), text[:600]
+        assert not re.search(r"\brun \d+:", text), "runs named by a bare number"
+        for row in page.locator("table.course-status-models tbody tr").all():
+            href = row.locator("a").first.get_attribute("href")
+            measured = row.locator("td").nth(2).inner_text()
+            number = float(re.search(r"\d+\.\d+|\d+", measured).group()) if "under" not in measured else 0.0
+            printed = html.unescape(Path(student_site, href).read_text(encoding="utf-8"))
+            key = "val_loss" if "loss" in measured else "val_acc"
+            values = [float(v) for v in re.findall(rf"'{key}': ([\d.e-]+)", printed)]
+            assert any(abs(v - number) < 5e-4 for v in values), f"{href}: status says {measured}, page prints {values}"
+        if width == 375:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "status_375.png"), full_page=True)
         assert not errors, errors[:5]
     finally:
         page.close()

@@ -2,10 +2,12 @@
 
 `{course-status}` in status.md becomes, once every page has been read:
 
-* a summary in words (chapters that ran, failed, or show stored outputs; trained models at
-  90% of the book's validation accuracy or more; total run time);
-* one row per chapter: how its outputs were obtained, profile, device, seconds, and each
-  trained model's validation accuracy beside the book's (reference/d2l_results.csv);
+* a summary in words (chapters that ran, failed, or show stored outputs; the profile and
+  device they ran with; trained models at 90% of the book's validation accuracy or more,
+  saying what is compared with what; total run time);
+* a table of the trained models, each one's validation figure beside the book's
+  (reference/d2l_results.csv), and one of the chapters: how its outputs were obtained and
+  its seconds (course/status_tables.py lays them out);
 * the environment: Python, PyTorch, CPU or GPU, date and commit.
 
 Figures are read from the chapter pages' own outputs (the setup cell's profile line, each
@@ -26,9 +28,10 @@ from course.core import notebooks
 from course.core.notebooks import ROOT
 from course.execution import execution_cache
 from course.measure.bench import METRICS, reference_rows  # what final_metrics(model) prints
+from course.site import status_tables
 
 SETUP_LINE = re.compile(r"profile (?P<profile>quick|full), torch \S+, device (?P<device>\S+)")
-GOOD_ENOUGH = 0.9  # the quick profile's target: 90% of the book's validation accuracy
+GOOD_ENOUGH = status_tables.GOOD_ENOUGH
 
 
 class status_placeholder(nodes.General, nodes.Element):
@@ -90,33 +93,21 @@ def chapter_rows(env, reference, build_started):
         models = []
         for i, run in enumerate(info["runs"]):
             ref = book[i] if i < len(book) else {}
-            models.append({"model": ref.get("model", f"run {i + 1}"), "val_acc": run.get("val_acc"),
+            # A run the book has no figure for is named by its place among the page's runs.
+            name = ref.get("model") or f"training run {i + 1} of {len(info['runs'])} (not in the book)"
+            models.append({"model": name, "val_acc": run.get("val_acc"),
                            "book_val_acc": float(ref["val_acc"]) if ref.get("val_acc") else None,
                            "val_loss": run.get("val_loss"),
                            "book_val_loss": float(ref["val_loss"]) if ref.get("val_loss") else None})
-        rows.append({"docname": docname, "how": how_obtained(exec_data, build_started),
+        title = env.titles[docname].astext() if docname in env.titles else docname
+        rows.append({"docname": docname, "section": section, "title": title.removeprefix(section).strip(),
+                     "how": how_obtained(exec_data, build_started),
                      "failed": bool(exec_data) and not exec_data.get("succeeded"),
                      "seconds": (exec_data or {}).get("runtime"), "profile": info["profile"],
                      "device": info["device"], "models": models})
     return rows
 
 
-def model_cell(model):
-    """One trained model in words: its validation accuracy against the book's (a
-    regression model: its validation loss)."""
-    if model["val_acc"] is None:
-        if model["val_loss"] is None:
-            return model["model"]
-        book = f" (book {model['book_val_loss']:g})" if model["book_val_loss"] else ""
-        # final_metrics prints 3 decimals, so a loss that rounds to 0 is only known to be small
-        loss = f"{model['val_loss']:g}" if model["val_loss"] else "under 0.0005"
-        return f"{model['model']}: validation loss {loss}{book}"
-    text = f"{model['model']}: {model['val_acc']:.3f}"
-    if model["book_val_acc"]:
-        ratio = model["val_acc"] / model["book_val_acc"]
-        verdict = "at least 90%" if ratio >= GOOD_ENOUGH else "below 90%"
-        text += f" (book {model['book_val_acc']:.3f}, {ratio:.0%}: {verdict})"
-    return text
 
 
 def summary(rows):
@@ -126,10 +117,18 @@ def summary(rows):
     good = [m for m in compared if m["val_acc"] / m["book_val_acc"] >= GOOD_ENOUGH]
     seconds = sum(r["seconds"] or 0 for r in rows)
     ran = len(rows) - len(stored)
+    profile, device = status_tables.usual_setting(rows)
+    same = sum((r["profile"], r["device"]) == (profile, device) for r in rows)
+    below = [f"{r['section']} {m['model']} ({m['val_acc'] / m['book_val_acc']:.0%})" for r in rows
+             for m in r["models"] if m in compared and m not in good]
     lines = [
         f"{len(rows)} chapters: {ran - len(failed)} ran without error, {len(failed)} failed"
         + (f", {len(stored)} show their stored outputs (this build did not execute them)" if stored else "") + ".",
-        f"Trained models: {len(good)} of {len(compared)} reach 90% of the book's validation accuracy.",
+        f"{same} of {len(rows)} chapters ran in the {profile or '?'} profile on {device or '?'}"
+        + (" (the others are marked in the chapters table)." if same < len(rows) else "."),
+        f"Trained models, {profile or '?'} profile: validation accuracy against the book's, from its own "
+        f"runs with the full settings. {len(good)} of {len(compared)} reach the quick profile's target of 90% "
+        "of the book's figure" + (f"; below it: {', '.join(below)}." if below else "."),
         f"Total run time of the chapters: {seconds:.0f} s.",
     ]
     if failed:
@@ -173,38 +172,23 @@ def git(*args):
     return result.stdout.strip() if result.returncode == 0 else ""
 
 
-def table(headers, rows, classes=()):
-    """A docutils table: headers and rows of plain text."""
-    group = nodes.tgroup(cols=len(headers))
-    group += [nodes.colspec(colwidth=1) for _ in headers]
-    head, body = nodes.thead(), nodes.tbody()
-    for target, lines in ((head, [headers]), (body, rows)):
-        for line in lines:
-            row = nodes.row()
-            for value in line:
-                row += nodes.entry("", nodes.paragraph(text=str(value)))
-            target += row
-    group += [head, body]
-    return nodes.table("", group, classes=list(classes))
-
-
 def fill_placeholders(app, doctree, docname):
     placeholders = list(doctree.findall(status_placeholder))
     if not placeholders:
         return
     rows = chapter_rows(app.env, reference_rows(), app.course_build_started)
-    chapters = table(
-        ["chapter", "outputs", "profile", "device", "seconds", "trained models: validation accuracy (the book's)"],
-        [[r["docname"], r["how"], r["profile"] or "?", r["device"] or "?",
-          f"{r['seconds']:.1f}" if r["seconds"] is not None else "not run",
-          "; ".join(model_cell(m) for m in r["models"]) or "none"] for r in rows],
-        classes=["course-status"])
+
+    def uri_of(target):
+        return app.builder.get_relative_uri(docname, target)
+
     summary_list = nodes.bullet_list()
     summary_list += [nodes.list_item("", nodes.paragraph(text=line)) for line in summary(rows)]
-    env_table = table(["setting", "value"], environment(), classes=["course-environment"])
+    env_table = status_tables.table(["setting", "value"], environment(), classes=["course-environment"])
+    content = [summary_list, nodes.rubric(text="Trained models"), status_tables.models_table(rows, uri_of),
+               nodes.rubric(text="Chapters"), status_tables.chapters_table(rows, uri_of),
+               nodes.rubric(text="Environment"), env_table]
     for placeholder in placeholders:
-        placeholder.replace_self([summary_list.deepcopy(), chapters.deepcopy(),
-                                  nodes.rubric(text="Environment"), env_table.deepcopy()])
+        placeholder.replace_self([node.deepcopy() for node in content])
 
 
 def always_rebuild_status(app, env, added, changed, removed):
