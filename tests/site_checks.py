@@ -74,3 +74,22 @@ def axe(page):
         .violations.map(v => [v.id, v.impact, v.nodes.map(n => n.target.join(" "))])""")
     return [f"axe {rule} ({impact}) on {len(targets)}: {targets[:3]}" for rule, impact, targets in violations
             if impact in AXE_IMPACTS or rule in AXE_ALWAYS]
+
+
+def _lines(text):
+    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
+
+
+def split_prints(page, notebook):
+    """Cells whose printed text the page shows otherwise than printed: in more blocks than
+    the runs of consecutive prints, or with lines broken or moved (course/sphinx_streams.py)."""
+    from course import sphinx_streams
+
+    expected = [[_lines(o["text"]) for o in sphinx_streams.merge_streams([dict(o) for o in cell.outputs])
+                 if o.get("output_type") == "stream"]
+                for cell in notebook.cells if cell.cell_type == "code" and cell.get("outputs")]
+    shown = page.evaluate("""() => Array.from(document.querySelectorAll("div.cell_output")).map(o =>
+        Array.from(o.querySelectorAll(":scope > .output.stream, :scope > .output.stderr")).map(s => (s.querySelector("pre") || s).textContent))""")
+    return [f"cell output {i + 1}: shows {[s[:60] for s in got]}, printed {[s[:60] for s in want]}"
+            for i, (want, got) in enumerate(zip(expected, [[_lines(s) for s in cell] for cell in shown]))
+            if want != got]

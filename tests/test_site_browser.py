@@ -104,6 +104,8 @@ def test_page_reads_well(browser, site_url, entry):
             assert shown == expected, f"{entry}: {shown} code outputs shown, {expected} stored"
             assert page.locator("div.cell_output .traceback, div.cell_output .output.error").count() == 0
             assert "Traceback (most recent call last)" not in text
+            assert not (found := site_checks.split_prints(page, notebooks.read(ROOT / f"{entry}.ipynb"))), (
+                f"{entry}: {found[:3]}")
         if entry.startswith(("chapters/", "exercises/")):
             colab = page.locator("a[href^='https://colab.research.google.com/']").first.get_attribute("href")
             repo = book.repository()

@@ -7,7 +7,7 @@
   saying what is compared with what; total run time);
 * a table of the trained models, each one's validation figure beside the book's
   (reference/d2l_results.csv), and one of the chapters: how its outputs were obtained and
-  its seconds (course/status_tables.py lays them out);
+  its seconds (course/site/status_tables.py lays them out);
 * the environment: Python, PyTorch, CPU or GPU, date and commit.
 
 Figures are read from the chapter pages' own outputs (the setup cell's profile line, each
