@@ -240,3 +240,22 @@ def test_the_status_page_reads_on_a_phone_and_a_laptop(browser, site_url, studen
         assert not errors, errors[:5]
     finally:
         page.close()
+
+
+def test_the_bounds_of_4_6_are_typeset_on_a_phone(browser, site_url):
+    """4.6's two bounds on the test set size, display equations inside bullet points (which
+    showed as raw TeX), are typeset as displays at 375 px, and the page does not scroll
+    sideways."""
+    page, errors = visit(browser, site_url + "chapters/4_6_generalization_in_classification.html", width=375)
+    try:
+        bullets = page.locator("article li:has(> p > strong:text-is('Central limit theorem.'))").locator("..")
+        displays = bullets.locator("mjx-container[display='true']")
+        assert displays.count() == 2, f"{displays.count()} displayed equations in the two bullets"
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+        bullets.scroll_into_view_if_needed()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.evaluate("window.scrollBy(0, -60)")
+        page.screenshot(path=str(SCREENSHOTS / "math_4_6_375.png"))
+        assert not errors, errors[:5]
+    finally:
+        page.close()
