@@ -10,7 +10,7 @@ import functools
 
 import pytest
 
-from course.notebooks import ROOT
+from course.core.notebooks import ROOT
 
 # axe-core, installed from the npm registry at the version the Makefile pins (`make axe`,
 # part of `make test`), and injected into each page from this file: no network.
@@ -82,10 +82,10 @@ def _lines(text):
 
 def split_prints(page, notebook):
     """Cells whose printed text the page shows otherwise than printed: in more blocks than
-    the runs of consecutive prints, or with lines broken or moved (course/sphinx_streams.py)."""
-    from course import sphinx_streams
+    the runs of consecutive prints, or with lines broken or moved (course/site/streams.py)."""
+    from course.site import streams
 
-    expected = [[_lines(o["text"]) for o in sphinx_streams.merge_streams([dict(o) for o in cell.outputs])
+    expected = [[_lines(o["text"]) for o in streams.merge_streams([dict(o) for o in cell.outputs])
                  if o.get("output_type") == "stream"]
                 for cell in notebook.cells if cell.cell_type == "code" and cell.get("outputs")]
     shown = page.evaluate("""() => Array.from(document.querySelectorAll("div.cell_output")).map(o =>

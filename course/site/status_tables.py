@@ -1,4 +1,4 @@
-"""The status page's tables (course/sphinx_status.py gathers the figures), laid out to be
+"""The status page's tables (course/site/status_page.py gathers the figures), laid out to be
 read on a phone as well as a laptop.
 
 Two short tables instead of one wide one: the trained models (each against the book's
