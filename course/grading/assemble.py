@@ -182,8 +182,12 @@ def assemble(submission, solution_path, section):
     where = f"solutions/{Path(solution_path).name}"
     stub = exercises.generate(solution, where)
     stub_index = anatomy.answer_slots(stub)
+    # The solution's structure is read once, before any answer replaces a solution block
+    # (an answer has no BEGIN SOLUTION marker, so a second reading would miss it).
+    parts = list(anatomy.parts(solution, where))
+    found = anatomy.exercises_of(solution, where)
     placed = {}  # solution cell index -> id() of the student's cell answering it
-    for i, role, ex, extra in anatomy.parts(solution, where):
+    for i, role, ex, extra in parts:
         if role == "answer":
             theirs = find_answer(submission, stub, stub_index[(ex, extra)], ex, extra)
             solution.cells[i].source = theirs.source if theirs is not None else stub.cells[stub_index[(ex, extra)]].source
@@ -197,15 +201,17 @@ def assemble(submission, solution_path, section):
                 skipped.append((first_line(cell), why))
             else:
                 extra_cells.setdefault(after, []).append(cell)
+    graded = [solution.cells[i] for i, *_ in parts]
     if extra_cells:
         solution = with_added_cells(solution, placed, extra_cells)
-    result = Assembled(notebook=solution, section=section, solution=Path(solution_path),
-                       exercises=anatomy.exercises_of(solution, where))
+    moved = {id(cell): n for n, cell in enumerate(solution.cells)}
+    parts = [(moved[id(cell)], role, ex, extra) for cell, (_, role, ex, extra) in zip(graded, parts)]
+    result = Assembled(notebook=solution, section=section, solution=Path(solution_path), exercises=found)
     positions = code_positions(solution)
     result.skipped = skipped
     result.added = [(positions[i], first_line(c)) for i, c in enumerate(solution.cells)
                     if c.get("metadata", {}).get("course_added")]
-    for i, role, ex, extra in anatomy.parts(solution, where):
+    for i, role, ex, extra in parts:
         cell = solution.cells[i]
         if role == "answer":
             if cell.cell_type == "code":
