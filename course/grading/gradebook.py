@@ -5,8 +5,11 @@ import io
 import re
 from pathlib import Path
 
+from course.authoring import anatomy
 from course.authoring.exercises import PROSE_STUB
+from course.core import notebooks
 from course.core.files import atomic_write
+from course.core.notebooks import SOLUTIONS
 
 from .run import SEVERITY
 from .slips import feedback_slips
@@ -48,15 +51,30 @@ def added_cell_lines(outcome):
     return lines + [""]
 
 
-def answer_error_lines(raised, first_hidden):
+def model_answer_lines(section):
+    """The lines of the section's model answers: never quoted back, even where a student's
+    own code holds the same line (the feedback must not hand out the solution)."""
+    for path in notebooks.notebooks(SOLUTIONS):
+        if notebooks.section_of(path) == section:
+            return {line.strip() for source in anatomy.solution_answers(path.stem).values()
+                    for line in source.splitlines() if line.strip()}
+    return set()
+
+
+def shown_line(line, section):
+    """A line of the student's code to quote, or '' when it is also a line of the model answer."""
+    return "" if not line or line.strip() in model_answer_lines(section) else line
+
+
+def answer_error_lines(raised, first_hidden, line=""):
     """The student's own error, before anything a check raised because of it; not quoted if
     the answer cell ran after a hidden check (then its message could carry that check)."""
     if first_hidden is not None and raised["cell"] > first_hidden:
         return ["Your answer cell raised an error, so the checks below ran without it. (Its message "
                 "is not quoted: the cell ran after a hidden check. Run your notebook to see it.)", ""]
     lines = ["Your answer cell raised an error, so the checks below ran without it:", "", fenced(raised["error"]), ""]
-    if raised["line"]:
-        lines += [f"It came from this line of your code: {quoted(raised['line'])}", ""]
+    if line:
+        lines += [f"It came from this line of your code: {quoted(line)}", ""]
     return lines
 
 
@@ -217,7 +235,7 @@ def feedback(outcome):
             lines += ["Your answer cell ran past the time limit and was stopped.", ""]
         raised = outcome.answer_errors.get(exercise)
         if raised:
-            lines += answer_error_lines(raised, first_hidden)
+            lines += answer_error_lines(raised, first_hidden, shown_line(raised["line"], outcome.section))
         for slip in slips.get(exercise, []):
             lines += [f"Likely slip: {slip}", "(Your answer fails these checks exactly as an answer with this mistake does.)", ""]
         public = [c for c in outcome.checks if c.exercise == exercise and not c.hidden]
@@ -231,8 +249,8 @@ def feedback(outcome):
                     lines += [f"  {AFTER_HIDDEN}", ""]
                     continue
                 lines += ["  Your output:", "", fenced(check.actual), ""]
-                if check.status == "error" and check.line and not raised:
-                    lines += [f"  The error came from this line: {quoted(check.line)}", ""]
+                if check.status == "error" and not raised and (line := shown_line(check.line, outcome.section)):
+                    lines += [f"  The error came from this line: {quoted(line)}", ""]
                 if check.difference:
                     lines += [f"  First difference: {quoted(check.difference)}", ""]
         for n, check in enumerate(hidden, 1):
