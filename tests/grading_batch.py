@@ -1,6 +1,7 @@
-"""One graded batch for all grading tests of the sections (tests/test_grading_sections.py
-and tests/test_mutants.py): the solution, the untouched stub, a one-wrong submission (which
-also carries the section's correct-but-different answers, tests/test_mutants.py) and the
+"""One graded batch for all grading tests of the sections (tests/test_grading_sections.py,
+tests/test_mutants.py and tests/test_grading_state.py): the solution, the untouched stub, a
+one-wrong submission (which also carries the section's correct-but-different answers,
+tests/test_mutants.py), the sabotaged submission (tests/sabotage.py) and the
 right-but-different answers of every section, and every round of its mutants, graded
 two at a time by the real grader. One batch shares the kernel template and keeps both
 cores busy to the end.
@@ -19,6 +20,7 @@ from course.core import notebooks
 from course.core.notebooks import EXERCISES, SOLUTIONS
 from course.grading import cli, mutants, sandbox
 from tests import grading_helpers as h
+from tests import sabotage
 
 STEMS = [p.stem for p in notebooks.notebooks(SOLUTIONS)]
 
@@ -50,11 +52,14 @@ class Batch:
         return self.outcomes[name]
 
 
+GRADING_TESTS = ("test_grading_sections.py", "test_mutants.py", "test_grading_state.py")
+
+
 def selected_stems(session):
     """The sections whose grading tests this session runs (all when none names one)."""
     wanted = {item.callspec.params["stem"] for item in session.items
               if getattr(item, "callspec", None) and "stem" in item.callspec.params
-              and Path(str(item.fspath)).name in ("test_grading_sections.py", "test_mutants.py")}
+              and Path(str(item.fspath)).name in GRADING_TESTS}
     return [s for s in STEMS if s in wanted] or STEMS
 
 
@@ -73,6 +78,9 @@ def graded(request, tmp_path_factory):
             hosted[stem] = mutants.hosted_alternatives(stem, wrong_exercise(stem))
             one_wrong = mutants.with_entries(one_wrong, stem, hosted[stem])
         notebooks.write(one_wrong, folder / "one-wrong" / f"{stem}.ipynb")
+        if (sabotaged := sabotage.submission(stem)) is not None:
+            (folder / "sabotaged").mkdir(exist_ok=True)
+            notebooks.write(sabotaged, folder / "sabotaged" / f"{stem}.ipynb")
     (folder / "right-but-different").mkdir()
     for stem, answers in RIGHT_BUT_DIFFERENT.items():
         if stem in stems:
