@@ -20,7 +20,7 @@ FOLDED = {"cellView": "form", "jupyter": {"source_hidden": True}}
 SOURCE = '''\
 # @title Course setup: run this cell first { display-mode: "form" }
 # The same in every notebook: edit course/setup_cell.py and run `make stamp`.
-import os, random, subprocess, sys, time
+import os, random, subprocess, sys, time, types
 if "google.colab" in sys.modules:  # Colab ships torch, torchvision, pandas and matplotlib
     # d2l without its obsolete pins (--no-deps, which also skips pip's conflict report),
     # and without pip's notices about running as root and about newer pips.
@@ -90,6 +90,58 @@ def init_for_profile(module):
         CHANGED["initialisation"] = "He (book Xavier)"
         torch.nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
         torch.nn.init.zeros_(module.bias)
+
+def with_one_cycle(optimizer, total_steps):
+    """optimizer, its learning rate on torch's one-cycle schedule over total_steps: up from
+    a 25th of its lr for the first 30 % of the steps, then down to almost 0. A d2l.Trainer
+    only calls step(), so step() advances the schedule too."""
+    step = optimizer.step
+    def step_and_schedule(self, closure=None):
+        loss = step(closure)
+        if schedule.last_epoch < total_steps:
+            schedule.step()
+        return loss
+    # A bound method, set before the schedule wraps it, as torch's schedulers expect.
+    optimizer.step = types.MethodType(step_and_schedule, optimizer)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=optimizer.defaults["lr"], total_steps=total_steps,
+        cycle_momentum="betas" in optimizer.defaults or bool(optimizer.defaults.get("momentum")))
+    return optimizer
+
+def quick_optimizer(model, trainer, data, lr, optimizer=torch.optim.Adam, one_cycle=True):
+    """quick: train with optimizer (Adam unless given) at lr, by default on a one-cycle
+    schedule over the trainer's steps, which a run of a few hundred steps needs; full: the
+    model's own optimiser, the book's SGD."""
+    if PROFILE == "quick":
+        steps = trainer.max_epochs * len(data.train_dataloader())
+        def configure():
+            made = optimizer(model.parameters(), lr=lr)
+            return with_one_cycle(made, steps) if one_cycle else made
+        model.configure_optimizers = configure
+        schedule = "one-cycle learning rate up to" if one_cycle else "learning rate"
+        CHANGED["optimiser"] = f"{optimizer.__name__}, {schedule} {lr} (book SGD, lr {model.lr})"
+
+def feature_map_sizes(net, sides):
+    """Height x width after each part of net (its top-level children) that changes it, for
+    one-channel square inputs of each side in sides ({label: side}), up to the dense head."""
+    columns, training = {}, net.training
+    net.eval()  # batch norm cannot normalise a batch of one 1 x 1 map in training mode
+    for label, side in sides.items():
+        X, sizes = torch.zeros(1, 1, side, side), {}
+        with torch.no_grad():
+            for i, part in enumerate(net):
+                if isinstance(part, (torch.nn.Flatten, torch.nn.Linear)) or X.dim() < 4:
+                    break
+                X = part(X)
+                if X.dim() == 4:
+                    sizes[i] = f"{X.shape[2]} x {X.shape[3]}"
+        columns[f"{side} x {side} ({label})"] = sizes
+    net.train(training)
+    first = next(iter(columns.values()))
+    rows = [i for i in first if i == 0 or first[i] != first.get(i - 1)]
+    print(f"{'part of the network':<24}" + "".join(f"{c:>20}" for c in columns))
+    for i in rows:
+        print(f"{f'net[{i}] {type(net[i]).__name__}':<24}" + "".join(f"{c.get(i, '-'):>20}" for c in columns.values()))
 
 def show_curves(board):
     """Draw a d2l ProgressBoard's curves once (its live plot redraws everything at every
