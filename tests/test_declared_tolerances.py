@@ -30,17 +30,10 @@ WIDEST_TOLERANCE = 0.1
 # collapses the model); its check guards that it stays there, so the chance rule skips it.
 AT_CHANCE = 0.12
 
-# Chapter 8's quick runs do not settle yet (they end while the networks without
-# normalisation are still leaving the ln 10 plateau, so seeds move them by up to 0.3):
-# their declared tolerances are too wide. Strict: fixing one makes its entry fail here,
-# so the list cannot outlive the problem.
-TOO_WIDE_TODAY = {
-    "chapters/8_1_alexnet": "AlexNet's quick run: seeds move val_acc by up to 0.25",
-    "chapters/8_2_vgg": "VGG's quick run: seeds move val_acc by up to 0.3",
-    "chapters/8_3_nin": "NiN's quick run ends on the plateau: seeds give 0.19 to 0.58",
-    "chapters/8_4_googlenet": "GoogLeNet's quick run: seeds move val_acc by up to 0.1, declared 0.12",
-    "chapters/8_6_resnet": "ResNet-18's 94 steps: val_acc 0.646 to 0.728 across kernels, val_loss by 0.385",
-}
+# Entries here are cells whose declared tolerance is known to be too wide, each with why.
+# Strict: fixing one makes its entry fail here, so the list cannot outlive the problem.
+# (Chapter 8's five entries went when its quick runs were made to settle.)
+TOO_WIDE_TODAY = {}
 
 # An accuracy is a float printed right after a word that names one ("val_acc': 0.74",
 # "validation accuracy 0.72", "(validation 0.794)", "mean accuracy 0.737").

@@ -25,7 +25,7 @@ from course.measure.reports import markdown_table
 
 OUT = ROOT / "_build" / "bench"
 REFERENCE = ROOT / "reference" / "d2l_results.csv"
-METRICS = re.compile(r"\{'train_loss': [^}]*\}")
+METRICS = re.compile(r"\{'(?:train_loss|val_acc)': [^}]*\}")  # all of final_metrics, or its val_acc alone
 DEVICE = re.compile(r"device (\S+)")
 # fit_and_time's line, e.g. "quick profile: 4 epochs of 12,000 examples in 41.2 s on cpu (1,165 examples/s)"
 FIT = re.compile(r"profile: \d+ epochs? of [\d,]+ examples in (?P<seconds>[\d.]+) s on \S+ "
