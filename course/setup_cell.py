@@ -143,6 +143,25 @@ def feature_map_sizes(net, sides):
     for i in rows:
         print(f"{f'net[{i}] {type(net[i]).__name__}':<24}" + "".join(f"{c.get(i, '-'):>20}" for c in columns.values()))
 
+def model_size(model, data):
+    """Print a model's parameters and its multiply-adds for one training image (convolution
+    and dense weights), counted with forward hooks: the comparison page reads this line."""
+    macs, device, training = [], next(model.parameters()).device, model.training
+    def count(module, inputs, output):
+        positions = output.shape[-2] * output.shape[-1] if isinstance(module, torch.nn.Conv2d) else 1
+        macs.append(module.weight.numel() * positions)
+    hooks = [m.register_forward_hook(count) for m in model.modules()
+             if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    model.eval()
+    with torch.no_grad():
+        model(data.train[0][0].unsqueeze(0).to(device))
+    model.train(training)
+    for hook in hooks:
+        hook.remove()
+    params = sum(p.numel() for p in model.parameters())
+    side = " x ".join(map(str, data.resize))
+    print(f"model: {params:,} parameters, {sum(macs) / 1e6:,.1f} million multiply-adds per {side} image")
+
 def show_curves(board):
     """Draw a d2l ProgressBoard's curves once (its live plot redraws everything at every
     point, which can take longer than a quick run's training steps)."""

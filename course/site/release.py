@@ -31,7 +31,7 @@ from course.site import book
 
 # What the student repository holds, relative to the checkout.
 INCLUDED = ["chapters", "exercises", "course", "tools", "reference", "_assets", "_config.yml", "_toc.yml",
-            "index.md", "instructors.md", "status.md", "requirements.txt", "Makefile", ".gitignore", "README.md"]
+            "index.md", "instructors.md", "status.md", "networks.md", "requirements.txt", "Makefile", ".gitignore", "README.md"]
 # Never copied from inside the included folders.
 SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")

@@ -27,10 +27,13 @@ from sphinx.util.docutils import SphinxDirective
 from course.core import notebooks
 from course.core.notebooks import ROOT
 from course.execution import execution_cache
-from course.measure.bench import METRICS, reference_rows  # what final_metrics(model) prints
+from course.measure.bench import FIT, METRICS, reference_rows  # what fit_and_time and final_metrics print
 from course.site import status_tables
 
 SETUP_LINE = re.compile(r"profile (?P<profile>quick|full), torch \S+, device (?P<device>\S+)")
+# model_size's line, e.g. "model: 1,361,594 parameters, 31.2 million multiply-adds per 67 x 67 image"
+MODEL_SIZE = re.compile(r"model: (?P<parameters>[\d,]+) parameters, (?P<macs>[\d,.]+) million multiply-adds "
+                        r"per (?P<side>\d+ x \d+) image")
 GOOD_ENOUGH = status_tables.GOOD_ENOUGH
 
 
@@ -56,7 +59,10 @@ def collect_outputs(app, doctree):
     app.env.course_status = getattr(app.env, "course_status", {})
     app.env.course_status[docname] = {
         "profile": setup["profile"] if setup else "", "device": setup["device"] if setup else "",
-        "runs": runs}
+        "runs": runs,
+        # fit_and_time's seconds and model_size's line, in the order the page printed them
+        "seconds": [float(m["seconds"]) for t in texts for m in FIT.finditer(t)],
+        "sizes": [m.groupdict() for t in texts for m in MODEL_SIZE.finditer(t)]}
 
 
 def purge(app, env, docname):
