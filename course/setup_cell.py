@@ -20,7 +20,7 @@ FOLDED = {"cellView": "form", "jupyter": {"source_hidden": True}}
 SOURCE = '''\
 # @title Course setup: run this cell first { display-mode: "form" }
 # The same in every notebook: edit course/setup_cell.py and run `make stamp`.
-import os, random, subprocess, sys, time, types
+import contextlib, os, random, subprocess, sys, time, types
 if "google.colab" in sys.modules:  # Colab ships torch, torchvision, pandas and matplotlib
     # d2l without its obsolete pins (--no-deps, which also skips pip's conflict report),
     # and without pip's notices about running as root and about newer pips.
@@ -79,17 +79,29 @@ def for_profile(data, quick_train, quick_val, quick_resize=None, quick_batch_siz
           f"batch size {differs(data.batch_size, book_batch)}")
     return data
 
-def init_for_profile(module):
+def init_for_profile(module, bias=0.0):
     """Initialise a CNN's layers for the run profile (model.apply_init(inputs, init_for_profile)).
     full: Xavier, as the book (d2l.init_cnn). quick: He initialisation for ReLU layers
-    (section 5.4); from Xavier's smaller weights a deep ReLU network without normalisation
-    sits at loss ln 10 for hundreds of steps, more than a quick run has."""
+    (section 5.4), biases at `bias`; from Xavier's smaller weights a deep ReLU network without
+    normalisation sits at loss ln 10 for hundreds of steps, more than a quick run has."""
     if PROFILE == "full":
         return d2l.init_cnn(module)
     if type(module) in (torch.nn.Linear, torch.nn.Conv2d):
-        CHANGED["initialisation"] = "He (book Xavier)"
+        CHANGED["initialisation"] = "He" + (f", biases {bias}" if bias else "") + " (book Xavier)"
         torch.nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
-        torch.nn.init.zeros_(module.bias)
+        torch.nn.init.constant_(module.bias, bias)
+
+@contextlib.contextmanager
+def evaluating(model):
+    """model in evaluation mode without gradients (a batch of one 1 x 1 map cannot be batch-
+    normalised in training mode), its own mode given back afterwards."""
+    training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield model
+    finally:
+        model.train(training)
 
 def with_one_cycle(optimizer, total_steps):
     """optimizer, its learning rate on torch's one-cycle schedule over total_steps: up from
@@ -124,11 +136,10 @@ def quick_optimizer(model, trainer, data, lr, optimizer=torch.optim.Adam, one_cy
 def feature_map_sizes(net, sides):
     """Height x width after each part of net (its top-level children) that changes it, for
     one-channel square inputs of each side in sides ({label: side}), up to the dense head."""
-    columns, training = {}, net.training
-    net.eval()  # batch norm cannot normalise a batch of one 1 x 1 map in training mode
+    columns = {}
     for label, side in sides.items():
         X, sizes = torch.zeros(1, 1, side, side), {}
-        with torch.no_grad():
+        with evaluating(net):
             for i, part in enumerate(net):
                 if isinstance(part, (torch.nn.Flatten, torch.nn.Linear)) or X.dim() < 4:
                     break
@@ -136,7 +147,6 @@ def feature_map_sizes(net, sides):
                 if X.dim() == 4:
                     sizes[i] = f"{X.shape[2]} x {X.shape[3]}"
         columns[f"{side} x {side} ({label})"] = sizes
-    net.train(training)
     first = next(iter(columns.values()))
     rows = [i for i in first if i == 0 or first[i] != first.get(i - 1)]
     print(f"{'part of the network':<24}" + "".join(f"{c:>20}" for c in columns))
@@ -146,16 +156,14 @@ def feature_map_sizes(net, sides):
 def model_size(model, data):
     """Print a model's parameters and its multiply-adds for one training image (convolution
     and dense weights), counted with forward hooks: the comparison page reads this line."""
-    macs, device, training = [], next(model.parameters()).device, model.training
+    macs, device = [], next(model.parameters()).device
     def count(module, inputs, output):
         positions = output.shape[-2] * output.shape[-1] if isinstance(module, torch.nn.Conv2d) else 1
         macs.append(module.weight.numel() * positions)
     hooks = [m.register_forward_hook(count) for m in model.modules()
              if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
-    model.eval()
-    with torch.no_grad():
+    with evaluating(model):
         model(data.train[0][0].unsqueeze(0).to(device))
-    model.train(training)
     for hook in hooks:
         hook.remove()
     params = sum(p.numel() for p in model.parameters())

@@ -1,5 +1,6 @@
 """Building submissions for the grader's tests."""
 
+import ast
 import copy
 
 from course.authoring import anatomy, exercises
@@ -59,3 +60,13 @@ def leaked_into_feedback(stem, outcome, text):
     expected output (which the exercise shows anyway) also holds."""
     public = [c.expected for c in outcome.checks if not c.hidden]
     return [s for s in secrets(stem) if s in text and not any(s in e for e in public)]
+
+
+def defined_names(source, kinds=(ast.FunctionDef, ast.ClassDef)):
+    """The functions (and classes) an answer defines at its top level; none for an answer in
+    IPython syntax that ast cannot read."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [node.name for node in tree.body if isinstance(node, kinds)]

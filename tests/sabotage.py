@@ -11,8 +11,6 @@ random stream) after a failing or mutating call makes that check, or a later one
 submission must keep full marks everywhere.
 """
 
-import ast
-
 import nbformat
 
 from course.authoring import anatomy
@@ -87,15 +85,6 @@ get_ipython().events.register("pre_run_cell", _sab_before)
 '''
 
 
-def defined_names(source):
-    """The functions and classes a code answer defines at its top level."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:  # IPython syntax: such an answer defines nothing the hook can find
-        return []
-    return [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
-
-
 def names_by_exercise(stem):
     """{exercise: names} for the exercises with a hidden check whose answer defines names."""
     sol = h.solution(stem)
@@ -103,7 +92,7 @@ def names_by_exercise(stem):
     found = {}
     for (ex, _), source in h.solution_answers(stem).items():
         if ex in hidden:
-            found.setdefault(ex, []).extend(defined_names(source))
+            found.setdefault(ex, []).extend(h.defined_names(source))
     return {ex: names for ex, names in found.items() if names}
 
 

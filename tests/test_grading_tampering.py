@@ -157,10 +157,6 @@ numpy.random.seed = random.seed = lambda *args, **kwargs: None
 }
 
 
-def functions_defined(source):
-    return [node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)]
-
-
 def public_outputs(stem):
     """{exercise: expected output of its first public check}, as the exercise shows it."""
     sol = h.solution(stem)
@@ -179,7 +175,7 @@ def submission(stem, wrong, tampering=None):
     for n, ex in enumerate(wrong):
         for slot in sorted(s for e, s in answers if e == ex):
             source = answers[ex, slot]
-            names = functions_defined(source)
+            names = h.defined_names(source, kinds=ast.FunctionDef)
             if names:
                 source += "\n" + LOOKUP.replace("NAMES", repr(names))
             replace[ex, slot] = source

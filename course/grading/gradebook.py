@@ -1,6 +1,7 @@
 """Turn graded outcomes into grades.csv rows and per-student feedback, written atomically."""
 
 import csv
+import functools
 import io
 import re
 from pathlib import Path
@@ -51,6 +52,7 @@ def added_cell_lines(outcome):
     return lines + [""]
 
 
+@functools.lru_cache(maxsize=None)  # read once per section, not once per quoted line
 def model_answer_lines(section):
     """The lines of the section's model answers: never quoted back, even where a student's
     own code holds the same line (the feedback must not hand out the solution)."""
