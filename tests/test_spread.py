@@ -37,11 +37,13 @@ def test_the_perturbation_goes_right_after_the_setup_cell_and_the_notebook_is_un
     assert spread.perturbed(nb, "seed", 3).cells[start + 1].source.startswith("random.seed(3)")
 
 
-def train(epochs=2, scratch=False):
-    """Two epochs of two steps each: too few for SGD to pull a nudged run back exactly. The
-    concise model trains with torch.optim.SGD, the scratch one with d2l.SGD."""
+def train(epochs=1, scratch=False, num_train=32):
+    """By default one epoch of one step, so the nudge after the first step is the fit's last
+    change and shows in the result on any processor (after further steps, rounding may absorb
+    a one-ulp change: seen on an AVX-512 Xeon). The concise model trains with
+    torch.optim.SGD, the scratch one with d2l.SGD."""
     torch.manual_seed(0)
-    data = d2l.SyntheticRegressionData(w=torch.tensor([2.0, -3.4]), b=4.2, num_train=64, num_val=64)
+    data = d2l.SyntheticRegressionData(w=torch.tensor([2.0, -3.4]), b=4.2, num_train=num_train, num_val=64)
     model = (d2l.LinearRegressionScratch(2, lr=0.03) if scratch else d2l.LinearRegression(lr=0.03))
     model.board.display = False
     d2l.Trainer(max_epochs=epochs).fit(model, data)
@@ -66,11 +68,12 @@ def test_the_nudge_moves_each_fit_once_by_a_rounding_difference(monkeypatch):
     plain, plain_scratch = train(), train(scratch=True)
     with nudge_cell_executed(monkeypatch) as namespace:
         nudged, again, scratch = train(), train(), train(scratch=True)
-    assert namespace["_spread_fits"] == [1, 1, 1]  # one nudge per fit, not per epoch or per hook
-    assert not torch.equal(plain, nudged) and not torch.equal(nudged, again)
-    assert torch.allclose(plain, nudged, rtol=1e-5, atol=0)
-    assert not torch.equal(plain_scratch, scratch)  # d2l.SGD, which torch's step hook cannot see
-    assert torch.allclose(plain_scratch, scratch, rtol=1e-5, atol=0)
+        train(epochs=2, num_train=64)  # two epochs of two steps: still one nudge
+    assert namespace["_spread_fits"] == [1, 1, 1, 1]  # one nudge per fit, not per epoch or per hook
+    assert bool((nudged != plain).all()) and not torch.equal(nudged, again)  # every entry, by chance
+    assert torch.allclose(plain, nudged, rtol=1e-6, atol=0)
+    assert bool((scratch != plain_scratch).all())  # d2l.SGD, which torch's step hook cannot see
+    assert torch.allclose(plain_scratch, scratch, rtol=1e-6, atol=0)
 
 
 def own_loop(steps=4):

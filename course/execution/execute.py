@@ -50,12 +50,15 @@ def scratch_chapters(prefix="course-"):
         yield work
 
 
-def run(nb, folder, profile, timeout=None):
+def run(nb, folder, profile, timeout=None, env=None):
     """Execute nb top to bottom in a fresh kernel working in folder, in a run profile; the
-    outputs go into nb. Raises one of FAILURES when it does not finish
+    outputs go into nb. The kernel gets `env` (default: this process's environment, whose
+    COURSE_PROFILE is set to profile). Raises one of FAILURES when it does not finish
     (a timeout's message says which cell: course/checking/upstream.py)."""
     upstream.install_nbclient()  # no stall after a widget cell (jupyter/nbclient#312)
-    os.environ["COURSE_PROFILE"] = profile
+    if env is None:
+        os.environ["COURSE_PROFILE"] = profile
+        env = os.environ
     NotebookClient(nb, timeout=timeout or CELL_TIMEOUT[profile], kernel_name="python3",
                    resources={"metadata": {"path": str(folder)}},
                    iopub_timeout=IOPUB_TIMEOUT, raise_on_iopub_timeout=True,
@@ -63,7 +66,7 @@ def run(nb, folder, profile, timeout=None):
                    # Not the widgets' state: the site shows the explorers' precomputed HTML
                    # (text/html comes before widget views, _config.yml), and a kernel draws
                    # live widgets, so the state would be some 20 kB per explorer read by nothing.
-                   store_widget_state=False).execute()
+                   store_widget_state=False).execute(env=dict(env, COURSE_PROFILE=profile))
 
 
 def execute(path, profile="quick"):

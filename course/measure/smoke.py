@@ -25,10 +25,8 @@ import sys
 import time
 
 import nbformat
-from nbclient import NotebookClient
 
 from course import setup_cell
-from course.checking import upstream
 from course.core import notebooks
 from course.core.notebooks import CHAPTERS
 from course.execution import execute
@@ -168,15 +166,10 @@ def run(path, batches=BATCHES, epochs=EPOCHS, threads=THREADS, timeout=CELL_TIME
     SmokeFailure, naming the notebook's own cell, when a cell does not finish."""
     path = notebooks.ROOT / path if not os.path.isabs(path) else path
     nb = instrumented(nb if nb is not None else notebooks.read(path), batches, epochs, threads, val_batches)
-    upstream.install_nbclient()
     start = time.perf_counter()
     with execute.scratch_chapters("smoke-") as work:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(work)}},
-                                iopub_timeout=execute.IOPUB_TIMEOUT, raise_on_iopub_timeout=True,
-                                record_timing=False)
         try:
-            client.execute(env=kernel_env(threads))
+            execute.run(nb, work, "full", timeout, env=kernel_env(threads))
         except execute.FAILURES as e:
             where = failed_cell(nb)
             raise SmokeFailure(f"{notebooks.shown(path)}, full profile: {where} did not finish:\n"
