@@ -3,6 +3,7 @@ hidden check and no answer line; it refuses a repository that cannot be one; a s
 from it alone opens every page in Colab from that repository; and COURSE_REPOSITORY points
 the instructor's own builds there too."""
 
+import re
 import shutil
 
 import pytest
@@ -27,6 +28,15 @@ def test_the_release_holds_no_solutions_and_points_at_its_repository(released):
     config = yaml.safe_load((released / "_config.yml").read_text(encoding="utf-8"))
     assert config["repository"] == {**config["repository"], "url": f"https://github.com/{SLUG}", "branch": "spring"}
     assert "# The repository that launch buttons" in (released / "_config.yml").read_text()  # comments kept
+
+
+def test_the_release_readme_is_the_students_and_its_colab_links_open_notebooks_it_holds(released):
+    readme = (released / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"https://colab\.research\.google\.com/github/([^/]+/[^/]+)/blob/([^/]+)/(\S+?\.ipynb)", readme)
+    assert {"chapters", "exercises"} <= {path.split("/")[0] for _, _, path in links}
+    for repository, branch, path in links:
+        assert (repository, branch) == (SLUG, "spring") and (released / path).is_file(), path
+    assert "make test" not in readme and "solutions/" not in readme  # the maintainers' README stays home
 
 
 def test_the_check_finds_a_solution_a_hidden_check_and_a_leaked_answer_line(released, tmp_path):

@@ -31,7 +31,9 @@ from course.site import book
 
 # What the student repository holds, relative to the checkout.
 INCLUDED = ["chapters", "exercises", "course", "tools", "reference", "_assets", "_config.yml", "_toc.yml",
-            "index.md", "instructors.md", "status.md", "networks.md", "requirements.txt", "Makefile", ".gitignore", "README.md"]
+            "index.md", "instructors.md", "status.md", "networks.md", "requirements.txt", "Makefile", ".gitignore"]
+# The release's README.md, for students (the checkout's README is the maintainers').
+STUDENT_README = Path(__file__).with_name("release_readme.md")
 # Never copied from inside the included folders.
 SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
@@ -105,6 +107,8 @@ def write(out, slug, branch):
             shutil.copytree(source, out / name, ignore=SKIPPED)
         elif source.exists():
             shutil.copy2(source, out / name)
+    (out / "README.md").write_text(
+        STUDENT_README.read_text(encoding="utf-8").format(repository=slug, branch=branch), encoding="utf-8")
     config_path = out / "_config.yml"
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     config["repository"].update(url=f"https://github.com/{slug}", branch=branch)
