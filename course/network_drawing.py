@@ -60,10 +60,23 @@ def _elementwise(node, layer):
     return None
 
 
-def draw_module(module, example, graph=None, prefix=""):
+class _Tracer(torch.fx.Tracer):
+    """torch.fx's tracer, keeping modules of the classes in `whole` as one step each."""
+
+    def __init__(self, whole=()):
+        super().__init__()
+        self.whole = tuple(whole)
+
+    def is_leaf_module(self, m, qualname):
+        return isinstance(m, self.whole) or super().is_leaf_module(m, qualname)
+
+
+def draw_module(module, example, graph=None, prefix="", whole=()):
     """Draw module's forward pass on the batch `example`; returns a graphviz graph (or draws
-    into `graph`, naming its nodes with `prefix`)."""
-    traced = torch.fx.symbolic_trace(module)
+    into `graph`, naming its nodes with `prefix`: its input is `prefix + "input"`, its output
+    `prefix + "output"`). Modules of the classes in `whole` are drawn as one box each, their
+    class name in lower case, instead of layer by layer."""
+    traced = torch.fx.GraphModule(module, _Tracer(whole).trace(module))
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         ShapeProp(traced).propagate(example)  # initialises lazy layers, records every shape
     modules = dict(traced.named_modules())
@@ -81,7 +94,8 @@ def draw_module(module, example, graph=None, prefix=""):
         return name
 
     for node in traced.graph.nodes:
-        name, inputs = prefix + node.name, [shown_by[n] for n in node.all_input_nodes]
+        name = prefix + ("input" if node.op == "placeholder" else node.name)
+        inputs = [shown_by[n] for n in node.all_input_nodes]
         layer = modules[node.target] if node.op == "call_module" else None
         step = _elementwise(node, layer)
         if node.op in ("placeholder", "output"):
@@ -144,13 +158,16 @@ def _draw_groups(graph, name, conv, sources, shape_text, shown=3):
     return join
 
 
-def side_by_side(*parts):
-    """One figure with a titled column for each (title, module, example) in parts."""
+def side_by_side(*parts, stacked=False):
+    """One figure with a titled column for each (title, module, example) in parts; with
+    `stacked`, the columns go one below the other (narrow enough for a phone)."""
     figure = _new_figure()
     for i, (title, module, example) in enumerate(parts):
         with figure.subgraph(name=f"cluster_{i}") as column:
             column.attr(label=title, fontsize="13", color="white")
             draw_module(module, example, column, prefix=f"part{i}_")
+        if stacked and i:  # an edge nobody sees puts this part under the one before
+            figure.edge(f"part{i - 1}_output", f"part{i}_input", style="invis")
     return figure
 
 

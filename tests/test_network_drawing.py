@@ -48,7 +48,7 @@ class TwoBranches(nn.Module):
 
 def test_a_residual_block_shows_the_skip_connection_into_the_addition():
     graph = draw_module(Residual(), torch.zeros(1, 8, 6, 6))
-    assert {("x", "conv"), ("conv", "bn"), ("bn", "add"), ("x", "add"), ("add", "relu")} <= edges(graph)
+    assert {("input", "conv"), ("conv", "bn"), ("bn", "add"), ("input", "add"), ("add", "relu")} <= edges(graph)
     assert label(graph, "add") == '"+"'
     assert label(graph, "conv").startswith("<3×3 conv, 8<BR/>") and "8×6×6" in label(graph, "conv")
 
@@ -85,7 +85,21 @@ def test_side_by_side_titles_each_column():
     graph = side_by_side(("left", Residual(), torch.zeros(1, 8, 4, 4)),
                          ("right", TwoBranches(), torch.zeros(1, 3, 4, 4)))
     assert "label=left" in graph.source and "label=right" in graph.source
-    assert ("part0_x", "part0_add") in edges(graph) and ("part1_x", "part1_left_0") in edges(graph)
+    assert ("part0_input", "part0_add") in edges(graph) and ("part1_input", "part1_left_0") in edges(graph)
+    assert ("part0_output", "part1_input") not in edges(graph)
+
+
+def test_stacked_parts_go_one_below_the_other():
+    graph = side_by_side(("top", Residual(), torch.zeros(1, 8, 4, 4)),
+                         ("below", TwoBranches(), torch.zeros(1, 3, 4, 4)), stacked=True)
+    assert re.search(r"part0_output -> part1_input \[style=invis\]", graph.source)
+
+
+def test_a_module_class_named_whole_is_one_box_with_its_output_shape():
+    net = nn.Sequential(nn.LazyConv2d(3, kernel_size=1), TwoBranches(), nn.ReLU())
+    layered, whole = draw_module(net, torch.zeros(1, 3, 4, 4)), draw_module(net, torch.zeros(1, 3, 4, 4), whole=(TwoBranches,))
+    assert "concatenate channels" in layered.source and "concatenate channels" not in whole.source
+    assert ("_0", "_1") in edges(whole) and "twobranches · ReLU" in label(whole, "_1")
 
 
 def test_the_figure_renders_as_svg():
