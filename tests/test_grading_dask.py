@@ -58,8 +58,8 @@ def grade_on(cluster, small_class, out):
 
 def test_the_local_gradebook_is_what_it_should_be(small_class):
     grades = (small_class["local"] / "grades.csv").read_text()
-    assert f"honest/{STEM}.ipynb,2.1,2,2,2,passed" in grades
-    assert f"one-wrong/{STEM}.ipynb,2.1,2,0,2,failed" in grades
+    assert f"honest/{STEM}.ipynb,2.1,2,3,3,passed" in grades
+    assert f"one-wrong/{STEM}.ipynb,2.1,2,0,3,failed" in grades
     assert f"kernel-exit/{STEM}.ipynb,2.1,1,0,3,error" in grades
     assert f"broken/{STEM}.ipynb,2.1,1,0,3,invalid" in grades
 
